@@ -51,8 +51,14 @@ fn loss64(params: &[Vec<f64>], act: Activation, x: &[f32], labels: &[u8]) -> f64
 
 fn check(act: Activation) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
-    let net = Mlp::new(&SIZES, act, &Init::xavier_uniform(1.5), &BiasInit::Default, &mut rng)
-        .unwrap();
+    let net = Mlp::new(
+        &SIZES,
+        act,
+        &Init::xavier_uniform(1.5),
+        &BiasInit::Default,
+        &mut rng,
+    )
+    .unwrap();
     let x: Vec<f32> = (0..BATCH * SIZES[0])
         .map(|_| (rng.next_u32() >> 8) as f32 / 16_777_216.0 * 2.0 - 1.0)
         .collect();
@@ -67,7 +73,10 @@ fn check(act: Activation) {
         .map(|p| p.iter().map(|&v| f64::from(v)).collect())
         .collect();
     let reference = loss64(&params, act, &x, &labels);
-    assert!((f64::from(loss) - reference).abs() < 1e-5, "{act:?}: loss {loss} vs {reference}");
+    assert!(
+        (f64::from(loss) - reference).abs() < 1e-5,
+        "{act:?}: loss {loss} vs {reference}"
+    );
 
     let analytic: Vec<Vec<f32>> = grads
         .layers()

@@ -5,7 +5,10 @@ use deepinit::optim::{AdamConfig, OptimError, Optimizer, OptimizerConfig, SgdCon
 
 fn grads(t: usize) -> [Vec<f32>; 2] {
     let g = |i: usize| ((i * 7 + t * 3) % 11) as f32 / 11.0 - 0.4;
-    [(0..13).map(g).collect(), (0..3).map(|i| g(i + 20)).collect()]
+    [
+        (0..13).map(g).collect(),
+        (0..3).map(|i| g(i + 20)).collect(),
+    ]
 }
 
 fn run_split(config: OptimizerConfig) {
@@ -58,7 +61,12 @@ fn state_names_follow_pytorch() {
     let names: Vec<_> = s.slots.iter().map(|s| (s.param, s.name)).collect();
     assert_eq!(
         names,
-        [(0, "exp_avg"), (0, "exp_avg_sq"), (1, "exp_avg"), (1, "exp_avg_sq")]
+        [
+            (0, "exp_avg"),
+            (0, "exp_avg_sq"),
+            (1, "exp_avg"),
+            (1, "exp_avg_sq")
+        ]
     );
     let sgd = Optimizer::new(OptimizerConfig::Sgd(SgdConfig::new(0.1)), &[2]).unwrap();
     assert!(sgd.state().slots.is_empty());
@@ -109,7 +117,10 @@ fn invalid_hyper_parameters_are_refused() {
     ];
     for cfg in bad {
         let err = Optimizer::new(cfg, &[1]).unwrap_err();
-        assert!(matches!(err, OptimError::InvalidHyperParameter { .. }), "{cfg:?}");
+        assert!(
+            matches!(err, OptimError::InvalidHyperParameter { .. }),
+            "{cfg:?}"
+        );
         assert!(!err.to_string().is_empty());
     }
 }
