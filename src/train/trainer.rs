@@ -88,9 +88,9 @@ impl Trainer {
             return Err(TrainError::ZeroSize { what: "threads" });
         }
         Ok(Self {
-            ws: Workspace::new(&model, config.batch_size),
+            ws: Workspace::with_threads(&model, config.batch_size, config.threads),
             grads: Gradients::new(&model),
-            eval: Evaluator::new(&model),
+            eval: Evaluator::new(&model, config.threads),
             x: Vec::with_capacity(config.batch_size * model.input_size()),
             y: Vec::with_capacity(config.batch_size),
             order: Vec::new(),
