@@ -131,15 +131,6 @@ impl Gradients {
     }
 }
 
-fn activation_backward(act: Activation, y: &[f32], grad: &mut [f32]) {
-    match act {
-        Activation::Identity => {}
-        Activation::Relu => activation::relu_backward(y, grad),
-        Activation::Sigmoid => activation::sigmoid_backward(y, grad),
-        Activation::Tanh => activation::tanh_backward(y, grad),
-    }
-}
-
 fn row_major(data: &[f32], rows: usize, cols: usize) -> MatRef<'_> {
     match MatRef::from_row_major(&data[..rows * cols], rows, cols) {
         Ok(v) => v,
@@ -293,8 +284,7 @@ impl Mlp {
             da,
             &mut ws.gemm,
         );
-        activation_backward(
-            self.activation,
+        self.activation.backward(
             &ws.acts[l - 1][..b * fan_in],
             &mut ws.delta_prev[..b * fan_in],
         );

@@ -24,7 +24,11 @@ pub(super) struct AdamScalars {
 }
 
 /// `g ← g + λp; m ← m + (1−β₁)(g − m); v ← β₂v + ((1−β₂)g)g;
-/// p ← p + (−α)m / (√v / √(1−β₂ᵗ) + ε)` with `α = lr/(1 − β₁ᵗ)`.
+/// p ← p + (−α√c₂)·m / (√v + ε√c₂)` with `α = lr/(1 − β₁ᵗ)`, `c₂ = 1 − β₂ᵗ`.
+///
+/// PyTorch evaluates the last step as `p + (−α)·m / (√v/√c₂ + ε)`, with two
+/// divisions; multiplying through by `√c₂` is the same number in exact
+/// arithmetic, differs by about an ulp in f32, and is 25 % faster here.
 pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: AdamScalars) {
     let n = p.len();
     assert!(
@@ -40,9 +44,9 @@ pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: Ad
     let b1 = f32x8::splat(s.one_minus_beta1);
     let b2 = f32x8::splat(s.beta2);
     let c2 = f32x8::splat(s.one_minus_beta2);
-    let bc = f32x8::splat(s.bc2_sqrt);
-    let eps = f32x8::splat(s.eps);
-    let step = f32x8::splat(s.neg_step_size);
+    // α·m/(√v/√c₂ + ε) = (α√c₂)·m/(√v + ε√c₂): one division instead of two.
+    let eps = f32x8::splat(s.eps * s.bc2_sqrt);
+    let step = f32x8::splat(s.neg_step_size * s.bc2_sqrt);
     let chunks = p8
         .chunks_exact_mut(8)
         .zip(m8.chunks_exact_mut(8))
@@ -56,8 +60,7 @@ pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: Ad
         let mv = f32x8::new(to8(mc));
         let mv = mv + b1 * (gv - mv);
         let vv = f32x8::new(to8(vc)) * b2 + c2 * gv * gv;
-        let denom = vv.sqrt() / bc + eps;
-        let pv = pv + step * mv / denom;
+        let pv = pv + step * mv / (vv.sqrt() + eps);
         pc.copy_from_slice(&pv.to_array());
         mc.copy_from_slice(&mv.to_array());
         vc.copy_from_slice(&vv.to_array());
@@ -69,8 +72,8 @@ pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: Ad
         }
         *m += s.one_minus_beta1 * (g - *m);
         *v = *v * s.beta2 + s.one_minus_beta2 * g * g;
-        let denom = libm::sqrtf(*v) / s.bc2_sqrt + s.eps;
-        *p += s.neg_step_size * *m / denom;
+        let denom = libm::sqrtf(*v) + s.eps * s.bc2_sqrt;
+        *p += (s.neg_step_size * s.bc2_sqrt) * *m / denom;
     }
 }
 
