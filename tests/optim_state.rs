@@ -1,6 +1,8 @@
 //! Optimizer state export/import: a restored optimizer continues exactly like
 //! the original, and malformed state or hyper-parameters are refused.
 
+#![cfg(feature = "alloc")]
+
 use deepinit::optim::{AdamConfig, OptimError, Optimizer, OptimizerConfig, SgdConfig};
 
 fn grads(t: usize) -> [Vec<f32>; 2] {

@@ -1,6 +1,8 @@
 //! Harness behaviour on small MNIST subsets: determinism, bit-identical resume,
 //! progress reports, typed errors (NaN loss, datasets that do not fit).
 
+#![cfg(feature = "std")]
+
 mod common;
 
 use deepinit::init::Init;

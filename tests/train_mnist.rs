@@ -8,6 +8,8 @@
 //! Measured with seed 777: 91.0 % (release) and 77.5 % (debug); the bounds
 //! below leave ~3 and ~5 points for GEMM rounding changes.
 
+#![cfg(feature = "std")]
+
 mod common;
 
 use deepinit::activation::Activation;
