@@ -8,7 +8,7 @@
 //!   precision at 1⁻).
 //! - Standard normal N(0, 1): the ziggurat of Marsaglia & Tsang (2000), "The
 //!   Ziggurat Method for Generating Random Variables", J. Stat. Softw. 5(8),
-//!   with 128 layers, one 32-bit word per sample in 98.8 % of the cases (see the
+//!   with 256 layers, one 32-bit word per sample in 98.5 % of the cases (see the
 //!   `ziggurat` source file for the details and the table generator).
 //! - Bernoulli(p): true when w < ⌊p · 2³²⌋, so P(true) = ⌊p · 2³²⌋ / 2³² (exact
 //!   to 2⁻³²).
@@ -17,7 +17,9 @@
 //!
 //! The slice fills draw one `next_u64` for every two values: element 2k uses the
 //! low 32 bits, element 2k + 1 the high 32 bits (an odd last element uses the
-//! low half of a fresh word). This halves the generator calls. The one-value
+//! low half of its own word). This halves the generator calls. Words are drawn
+//! in blocks of 64 (128 values) before they are converted; the rare extra words
+//! of the normal's slow path are drawn after the block's words. The one-value
 //! functions use `next_u32`, so a fill is **not** the same sequence as repeated
 //! single calls; each is deterministic on its own.
 //!
@@ -93,7 +95,7 @@ pub fn uniform_f64<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 
 /// A standard normal N(0, 1) sample (ziggurat, Marsaglia & Tsang 2000).
 ///
-/// Uses one `next_u32` in 98.8 % of the calls.
+/// Uses one `next_u32` in 98.5 % of the calls.
 ///
 /// # Examples
 ///
@@ -140,23 +142,33 @@ pub fn bernoulli<R: Rng + ?Sized>(rng: &mut R, p: f32) -> bool {
     u64::from(rng.next_u32()) < bernoulli_threshold(p)
 }
 
+/// Words drawn per block by the slice fills (2 values per word).
+pub(crate) const BLOCK_WORDS: usize = 64;
+
 /// Fills `out` with `f(word, rng)` for the words of the stream described in the
-/// module docs (low then high half of each `next_u64`).
+/// module docs: blocks of [`BLOCK_WORDS`] `next_u64` words are drawn first (so
+/// the generator state stays in registers), then converted, low half first;
+/// words a slow path of `f` needs are drawn from `rng` after its block.
 #[inline(always)]
 pub(crate) fn fill_words<R, G>(out: &mut [f32], rng: &mut R, mut f: G)
 where
     R: Rng + ?Sized,
     G: FnMut(u32, &mut R) -> f32,
 {
-    let mut pairs = out.chunks_exact_mut(2);
-    for pair in &mut pairs {
-        let w = rng.next_u64();
-        pair[0] = f(w as u32, rng);
-        pair[1] = f((w >> 32) as u32, rng);
-    }
-    if let [last] = pairs.into_remainder() {
-        let w = rng.next_u64();
-        *last = f(w as u32, rng);
+    let mut words = [0u64; BLOCK_WORDS];
+    for block in out.chunks_mut(2 * BLOCK_WORDS) {
+        let used = &mut words[..block.len().div_ceil(2)];
+        for w in used.iter_mut() {
+            *w = rng.next_u64();
+        }
+        let mut pairs = block.chunks_exact_mut(2);
+        for (pair, &w) in (&mut pairs).zip(used.iter()) {
+            pair[0] = f(w as u32, rng);
+            pair[1] = f((w >> 32) as u32, rng);
+        }
+        if let ([last], Some(&w)) = (pairs.into_remainder(), used.last()) {
+            *last = f(w as u32, rng);
+        }
     }
 }
 
@@ -188,7 +200,18 @@ pub fn fill_uniform<R: Rng + ?Sized>(out: &mut [f32], rng: &mut R) {
 /// assert!(z.iter().all(|v| v.is_finite()));
 /// ```
 pub fn fill_normal<R: Rng + ?Sized>(out: &mut [f32], rng: &mut R) {
-    fill_words(out, rng, normal_from_bits);
+    fill_normal_map(out, rng, |z| z);
+}
+
+/// Fills `out` with `map(z)` for standard normal samples z, with the word
+/// stream of [`fill_words`].
+#[inline(always)]
+pub(crate) fn fill_normal_map<R, M>(out: &mut [f32], rng: &mut R, map: M)
+where
+    R: Rng + ?Sized,
+    M: Fn(f32) -> f32,
+{
+    fill_words(out, rng, |w, rng| map(normal_from_bits(w, rng)));
 }
 
 /// Samples `out[k]` = 1.0 with probability `probs[k]`, else 0.0 (e.g. binary
@@ -209,7 +232,11 @@ pub fn fill_normal<R: Rng + ?Sized>(out: &mut [f32], rng: &mut R) {
 /// assert_eq!(h, [0.0, 1.0, 0.0, 1.0]);
 /// ```
 pub fn fill_bernoulli<R: Rng + ?Sized>(probs: &[f32], out: &mut [f32], rng: &mut R) {
-    assert_eq!(probs.len(), out.len(), "fill_bernoulli: probs and out lengths differ");
+    assert_eq!(
+        probs.len(),
+        out.len(),
+        "fill_bernoulli: probs and out lengths differ"
+    );
     let mut k = 0;
     fill_words(out, rng, |w, _| {
         let hit = u64::from(w) < bernoulli_threshold(probs[k]);
