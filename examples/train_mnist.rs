@@ -2,17 +2,16 @@
 //!
 //! ```text
 //! cargo run --release --example train_mnist -- [--epochs 15] [--threads 1]
-//!     [--layers 784,256,256,10] [--seed 777] [--batch 100] [--data data/mnist]
+//!     [--layers 784,256,256,10] [--seed 777] [--batch 100] [--data DIR]
 //! ```
 //! (add `--features parallel` for `--threads 2`). Defaults: the lesson's
 //! 784-256-256-10 ReLU net, Xavier-uniform weights, PyTorch default biases,
-//! Adam 1e-3, batch 100.
+//! Adam 1e-3, batch 100. The data directory defaults to `$DEEPINIT_DATA`, then
+//! `data/mnist`.
 
-use std::error::Error;
-use std::io::Read;
-
-use deepinit::mnist::{Dataset, Mnist};
+use deepinit::mnist::{load_mnist, resolve_data_dir};
 use deepinit::train::{EpochMetrics, Observer, TrainConfig, Trainer};
+use std::error::Error;
 
 /// Prints one line per epoch.
 struct Print;
@@ -31,40 +30,9 @@ impl Observer for Print {
     }
 }
 
-fn read_idx(dir: &str, name: &str) -> Result<(Vec<usize>, Vec<u8>), Box<dyn Error>> {
-    let file = std::fs::File::open(format!("{dir}/{name}.gz"))?;
-    let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(file).read_to_end(&mut bytes)?;
-    let rank = usize::from(bytes[3]);
-    let dims = (0..rank)
-        .map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
-        .collect();
-    Ok((dims, bytes[4 + 4 * rank..].to_vec()))
-}
-
-fn split(dir: &str, prefix: &str) -> Result<Dataset, Box<dyn Error>> {
-    let (d, images) = read_idx(dir, &format!("{prefix}-images-idx3-ubyte"))?;
-    let (_, labels) = read_idx(dir, &format!("{prefix}-labels-idx1-ubyte"))?;
-    Ok(Dataset {
-        images,
-        labels,
-        len: d[0],
-        rows: d[1],
-        cols: d[2],
-        classes: 10,
-    })
-}
-
-fn load_mnist(dir: &str) -> Result<Mnist, Box<dyn Error>> {
-    Ok(Mnist {
-        train: split(dir, "train")?,
-        test: split(dir, "t10k")?,
-    })
-}
-
 fn main() -> Result<(), Box<dyn Error>> {
     let mut config = TrainConfig::new(vec![784, 256, 256, 10]);
-    let mut data = String::from("data/mnist");
+    let mut data = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -76,11 +44,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--layers" => {
                 config.layers = value.split(',').map(str::parse).collect::<Result<_, _>>()?;
             }
-            "--data" => data = value,
+            "--data" => data = Some(std::path::PathBuf::from(value)),
             _ => return Err(format!("unknown flag {flag}").into()),
         }
     }
-    let mnist = load_mnist(&data)?;
+    let mnist = load_mnist(resolve_data_dir(data.as_deref()))?;
     println!(
         "{:?} {:?}, {:?}, batch {}, seed {}, {} thread(s)",
         config.layers,
