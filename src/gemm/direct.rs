@@ -17,7 +17,7 @@ use super::{KC, Problem};
 
 /// Scratch the direct path needs (one packed strip).
 pub(crate) const fn workspace_len(k: usize) -> usize {
-    (if k < KC { k } else { KC }) * STRIP
+    (if k < KC { k } else { KC }) * STRIP + 16
 }
 
 /// Runs the direct path.
@@ -26,6 +26,7 @@ pub(crate) const fn workspace_len(k: usize) -> usize {
 /// `p` must describe valid views with `m, n, k ≥ 1`, and `ws` must hold at
 /// least `workspace_len(p.k)` floats.
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
+    let ws = super::blocked::align64(ws);
     for j0 in (0..p.n).step_by(STRIP) {
         let w = STRIP.min(p.n - j0);
         for pc in (0..p.k).step_by(KC) {
