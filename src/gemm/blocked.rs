@@ -102,9 +102,9 @@ struct Block {
 unsafe fn macro_loops(ks: &Kernels, p: &Problem, blk: &Block, wa: &[f32], wb: &[f32]) {
     let (mr, nr, kc) = (ks.mr, ks.nr, blk.kc);
     // 2nd loop: NR-wide micro-panels of B̃.
-    for jr in (0..blk.nc).step_by(nr) {
+    for ir in (0..blk.mc).step_by(mr) {
         // 1st loop: MR-tall micro-panels of Ã.
-        for ir in (0..blk.mc).step_by(mr) {
+        for jr in (0..blk.nc).step_by(nr) {
             let (i, j) = (blk.ic + ir, blk.jc + jr);
             let tile = CTile {
                 // SAFETY: (i, j) is an entry of C.

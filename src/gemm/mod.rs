@@ -43,7 +43,7 @@ pub use select::{GemmConfig, Kernel, Precision, num_threads, set_num_threads};
 /// Terms of k per block (the same for every kernel: it fixes the rounding).
 pub const KC: usize = 256;
 /// Rows of A per packed block (a multiple of every kernel's tile height).
-pub(crate) const MC: usize = 96;
+pub(crate) const MC: usize = 48;
 /// Columns of B per packed block (a multiple of every kernel's tile width).
 pub(crate) const NC: usize = 1024;
 /// Problems with `min(m, n)` at most this go to the unpacked path.
