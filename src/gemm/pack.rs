@@ -62,8 +62,7 @@ unsafe fn pack_panel(src: Src, lines: usize, kc: usize, w: usize, panel: &mut [f
         // Lines contiguous: each k-row of the panel is one short copy.
         for (p, row) in panel.chunks_exact_mut(w).enumerate() {
             // SAFETY: entries (0..lines, p) are contiguous and readable.
-            let s = unsafe { core::slice::from_raw_parts(src.ptr.add(p * src.s_k), lines) };
-            row[..lines].copy_from_slice(s);
+            unsafe { copy_line(src.ptr.add(p * src.s_k), &mut row[..lines]) };
         }
     } else if src.s_k == 1 {
         // Each line is contiguous along k: transpose 4 × 4 blocks.
@@ -134,4 +133,29 @@ unsafe fn transpose4_lines(src: Src, i0: usize, kc: usize, w: usize, panel: &mut
             unsafe { *d.add(p * w + i0 + r) = *line.add(p) };
         }
     }
+}
+
+/// Copies `dst.len()` contiguous floats from `src`, with fixed-size copies
+/// for the common tile widths (a runtime-length copy would call `memcpy`
+/// once per packed row).
+///
+/// # Safety
+/// `src` must address `dst.len()` readable floats.
+#[inline(always)]
+unsafe fn copy_line(src: *const f32, dst: &mut [f32]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match dst.len() {
+                // SAFETY: the caller guarantees $n readable floats.
+                $($n => dst.copy_from_slice(unsafe { &*src.cast::<[f32; $n]>() }),)*
+                n => {
+                    for (i, d) in dst.iter_mut().enumerate().take(n) {
+                        // SAFETY: i < dst.len().
+                        *d = unsafe { *src.add(i) };
+                    }
+                }
+            }
+        };
+    }
+    fixed!(32 16 8 6);
 }

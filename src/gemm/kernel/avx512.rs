@@ -36,6 +36,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         } else {
             direct::<false>
         },
+        direct_masked: true,
     }
 }
 
@@ -173,10 +174,12 @@ unsafe fn direct_rows<const R: usize, const FUSED: bool>(
         // SAFETY: row i < a.rows exists in A.
         *r = unsafe { a.ptr.add(i * a.rs) };
     }
+    let bmask = mask(t.n);
     for p in 0..kc {
-        // SAFETY: p < kc: row p of the strip and column p of each A row exist.
+        // SAFETY: p < kc: row p of the strip and column p of each A row
+        // exist; only the t.n valid columns of B are loaded.
         unsafe {
-            let bp = _mm512_loadu_ps(b.add(p * ldb));
+            let bp = _mm512_maskz_loadu_ps(bmask, b.add(p * ldb));
             for (i, r) in rows.iter().enumerate() {
                 let ai = _mm512_set1_ps(*r.add(p * a.cs));
                 acc[i][0] = madd::<FUSED>(ai, bp, acc[i][0]);
@@ -191,7 +194,7 @@ unsafe fn direct_rows<const R: usize, const FUSED: bool>(
 ///
 /// # Safety
 /// avx512f must be available; rows `0..a.rows`, columns `0..kc` of A exist;
-/// `b` holds `kc` rows of 16 readable floats at stride `ldb`; `t` is a
+/// `b` holds `kc` rows of `t.n` readable floats at stride `ldb`; `t` is a
 /// writable tile with `t.m == a.rows`, `t.n ≤ 16`.
 #[target_feature(enable = "avx512f")]
 unsafe fn direct<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, ldb: usize, t: &CTile) {
