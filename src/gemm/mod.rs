@@ -49,7 +49,7 @@ pub(crate) const NC: usize = 1024;
 /// Problems with `min(m, n)` at most this go to the unpacked path.
 const DIRECT_MAX_SIDE: usize = 16;
 /// Problems with `m·n·k` at most this go to the unpacked path.
-const DIRECT_MAX_VOLUME: usize = 128 * 128 * 128;
+const DIRECT_MAX_VOLUME: usize = 64 * 64 * 64;
 
 /// A strided operand as raw parts (entry `(i, j)` at `ptr + i·rs + j·cs`).
 #[derive(Clone, Copy)]
