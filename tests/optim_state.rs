@@ -154,3 +154,31 @@ fn adam_flushes_tiny_moments_to_zero() {
         assert!(!v.is_subnormal());
     }
 }
+
+/// Adam splits parameters of ≥ 2¹⁶ entries over two threads (feature
+/// `parallel`); the update is element-wise, so the bits must not change.
+#[cfg(feature = "parallel")]
+#[test]
+fn adam_on_two_threads_gives_identical_bits() {
+    let n = 100_003; // long enough to split, odd to exercise the scalar tail
+    let g: Vec<f32> = (0..n)
+        .map(|i| ((i * 7919) % 1000) as f32 * 1e-3 - 0.5)
+        .collect();
+    let run = |threads| {
+        let cfg = OptimizerConfig::Adam(AdamConfig {
+            weight_decay: 0.01,
+            ..AdamConfig::new(0.01)
+        });
+        let mut opt = Optimizer::new(cfg, &[n]).unwrap();
+        opt.set_threads(threads);
+        let mut p = vec![0.25f32; n];
+        for _ in 0..3 {
+            opt.step([(&mut p[..], &g[..])]);
+        }
+        (p.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), opt)
+    };
+    let (a, oa) = run(1);
+    let (b, ob) = run(2);
+    assert_eq!(a, b);
+    assert_eq!(oa, ob);
+}

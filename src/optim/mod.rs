@@ -139,13 +139,24 @@ impl OptimizerConfig {
 }
 
 /// An optimizer with its state for a fixed list of parameter tensors.
-#[derive(Debug, Clone, PartialEq)]
+/// Equality compares configuration, step count and buffers (not threads).
+#[derive(Debug, Clone)]
 pub struct Optimizer {
     config: OptimizerConfig,
     step: u64,
     /// `slots[p · slot_names().len() + s]`: slot `s` of parameter `p`.
     buffers: Vec<Vec<f32>>,
     lens: Vec<usize>,
+    threads: usize,
+}
+
+impl PartialEq for Optimizer {
+    fn eq(&self, other: &Self) -> bool {
+        self.config == other.config
+            && self.step == other.step
+            && self.lens == other.lens
+            && self.buffers == other.buffers
+    }
 }
 
 impl Optimizer {
@@ -178,12 +189,20 @@ impl Optimizer {
             step: 0,
             buffers,
             lens: param_lens.to_vec(),
+            threads: 1,
         })
     }
 
     /// The hyper-parameters.
     pub fn config(&self) -> &OptimizerConfig {
         &self.config
+    }
+
+    /// Lets Adam update long parameters on up to `threads` threads (feature
+    /// `parallel`; ignored without it, and 0 counts as 1). The update is
+    /// element-wise, so the results do not depend on it.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
     }
 
     /// Steps taken so far (PyTorch's `state["step"]`).
@@ -214,7 +233,8 @@ impl Optimizer {
             match self.config {
                 OptimizerConfig::Adam(c) => {
                     let (m, v) = bufs.split_at_mut(1);
-                    kernels::adam(p, g, &mut m[0], &mut v[0], adam_scalars(&c, t));
+                    let s = adam_scalars(&c, t);
+                    kernels::adam_threads(p, g, &mut m[0], &mut v[0], s, self.threads);
                 }
                 OptimizerConfig::Sgd(c) => {
                     let s = SgdScalars {

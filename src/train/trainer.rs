@@ -112,6 +112,8 @@ impl Trainer {
         if config.threads == 0 {
             return Err(TrainError::ZeroSize { what: "threads" });
         }
+        let mut optimizer = optimizer;
+        optimizer.set_threads(config.threads);
         Ok(Self {
             ws: Workspace::with_threads(&model, config.batch_size, config.threads),
             grads: Gradients::new(&model),
