@@ -192,3 +192,50 @@ pub(crate) fn zip_in_place(y: &[f32], grad: &mut [f32], f: impl Fn(f32x8, f32x8)
         gt.copy_from_slice(&r.to_array()[..n]);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// |y − e^x| in units of the f32 spacing at e^x (subnormal spacing below
+    /// f32::MIN_POSITIVE), against libm's f64 exp.
+    fn ulps(y: f32, x: f32) -> f64 {
+        let exact = libm::exp(f64::from(x));
+        let e = libm::floor(libm::log2(exact)).max(-126.0);
+        (f64::from(y) - exact).abs() / libm::exp2(e - 23.0)
+    }
+
+    #[test]
+    fn exp_within_one_ulp_and_special_values() {
+        let (mut worst, mut at) = (0.0f64, 0.0f32);
+        // Every 97th f32 in [−103.9, 88.7] (≈ 2·10⁷ values), both signs.
+        for bits in (0..0x42b2_0000u32).step_by(97) {
+            let v = f32::from_bits(bits);
+            let lanes = [v, -v, v, -v, v, -v, v, -v];
+            let y = exp(f32x8::new(lanes)).to_array();
+            for (&x, &y) in lanes.iter().zip(&y).take(2) {
+                if x > -103.9 && x < 88.7 {
+                    let u = ulps(y, x);
+                    if u > worst {
+                        (worst, at) = (u, x);
+                    }
+                }
+            }
+        }
+        assert!(worst <= 1.0, "exp: {worst} ulp at {at:e}");
+        let special = [
+            f32::NEG_INFINITY,
+            f32::INFINITY,
+            0.0,
+            -0.0,
+            89.0,
+            -104.0,
+            1.0,
+            f32::NAN,
+        ];
+        let y = exp(f32x8::new(special)).to_array();
+        assert_eq!(&y[..6], &[0.0, f32::INFINITY, 1.0, 1.0, f32::INFINITY, 0.0]);
+        assert!((y[6] - core::f32::consts::E).abs() <= f32::EPSILON * 2.0);
+        assert!(y[7].is_nan());
+    }
+}
