@@ -1,0 +1,161 @@
+//! Packing of A and B panels into contiguous, zero-padded micro-panels
+//! (BLIS, van Zee & van de Geijn 2015, §3: "packing").
+//!
+//! A block `X` of `len × kc` entries (rows of A, or columns of B) is cut into
+//! panels of `w` lines; panel `q` is stored k-major:
+//! `dst[q·w·kc + p·w + i] = X[q·w + i, p]`, and lines past `len` are zero, so a
+//! microkernel always runs on full `w`-wide panels and the padding only feeds
+//! tile entries that are never stored.
+
+#![allow(unsafe_code)]
+
+/// A strided source block: entry `(i, p)` is at `ptr + i·s_line + p·s_k`.
+#[derive(Clone, Copy)]
+pub(crate) struct Src {
+    /// Entry `(0, 0)`.
+    pub ptr: *const f32,
+    /// Stride between lines (the dimension cut into panels).
+    pub s_line: usize,
+    /// Stride along k.
+    pub s_k: usize,
+}
+
+/// Elements [`pack`] writes for `len` lines, `kc` terms and panel width `w`.
+pub(crate) const fn packed_len(len: usize, kc: usize, w: usize) -> usize {
+    len.div_ceil(w) * w * kc
+}
+
+/// Packs `len × kc` entries of `src` into `w`-wide zero-padded panels.
+///
+/// # Safety
+/// Every entry `(i, p)` with `i < len`, `p < kc` of `src` must be readable, and
+/// `dst.len() ≥ packed_len(len, kc, w)`.
+pub(crate) unsafe fn pack(src: Src, len: usize, kc: usize, w: usize, dst: &mut [f32]) {
+    debug_assert!(dst.len() >= packed_len(len, kc, w));
+    for (q, panel) in dst[..packed_len(len, kc, w)]
+        .chunks_exact_mut(w * kc)
+        .enumerate()
+    {
+        let lines = (len - q * w).min(w);
+        let base = Src {
+            // SAFETY: line q·w < len exists in the source block.
+            ptr: unsafe { src.ptr.add(q * w * src.s_line) },
+            ..src
+        };
+        // SAFETY: forwarded: lines ≤ w lines of kc entries from `base` exist.
+        unsafe { pack_panel(base, lines, kc, w, panel) };
+    }
+}
+
+/// Packs one panel of `lines ≤ w` lines.
+///
+/// # Safety
+/// Entries `(i, p)`, `i < lines`, `p < kc` of `src` are readable;
+/// `panel.len() == w·kc`.
+#[inline]
+unsafe fn pack_panel(src: Src, lines: usize, kc: usize, w: usize, panel: &mut [f32]) {
+    debug_assert_eq!(panel.len(), w * kc);
+    if lines < w {
+        panel.fill(0.0);
+    }
+    if src.s_line == 1 {
+        // Lines contiguous: each k-row of the panel is one short copy.
+        for (p, row) in panel.chunks_exact_mut(w).enumerate() {
+            // SAFETY: entries (0..lines, p) are contiguous and readable.
+            unsafe { copy_line(src.ptr.add(p * src.s_k), &mut row[..lines]) };
+        }
+    } else if src.s_k == 1 {
+        // Each line is contiguous along k: transpose 4 × 4 blocks.
+        let full = lines / 4 * 4;
+        for i0 in (0..full).step_by(4) {
+            // SAFETY: lines i0..i0+4 exist and hold kc entries each.
+            unsafe { transpose4_lines(src, i0, kc, w, panel) };
+        }
+        for i in full..lines {
+            // SAFETY: line i < lines exists.
+            let line = unsafe { src.ptr.add(i * src.s_line) };
+            for (p, d) in panel.iter_mut().skip(i).step_by(w).enumerate() {
+                // SAFETY: p < kc because the panel has exactly kc rows of w.
+                *d = unsafe { *line.add(p) };
+            }
+        }
+    } else {
+        // General strides: copy one k-row at a time.
+        for (p, row) in panel.chunks_exact_mut(w).enumerate() {
+            // SAFETY: p < kc.
+            let src_row = unsafe { src.ptr.add(p * src.s_k) };
+            for (i, d) in row[..lines].iter_mut().enumerate() {
+                // SAFETY: i < lines.
+                *d = unsafe { *src_row.add(i * src.s_line) };
+            }
+        }
+    }
+}
+
+/// Packs lines `i0..i0+4` (each contiguous along k) into columns
+/// `i0..i0+4` of the panel: `panel[p·w + i0 + r] = line_{i0+r}[p]`.
+///
+/// # Safety
+/// Lines `i0..i0+4` of `src` hold `kc` readable entries with `s_k == 1`;
+/// `panel.len() == w·kc` and `i0 + 4 ≤ w`.
+#[inline]
+unsafe fn transpose4_lines(src: Src, i0: usize, kc: usize, w: usize, panel: &mut [f32]) {
+    // SAFETY: line i0 + r exists for r < 4.
+    let l: [*const f32; 4] = core::array::from_fn(|r| unsafe { src.ptr.add((i0 + r) * src.s_line) });
+    let d = panel.as_mut_ptr();
+    let full = kc / 4 * 4;
+    #[cfg(target_arch = "x86_64")]
+    for p in (0..full).step_by(4) {
+        use core::arch::x86_64::{_mm_loadu_ps, _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps, _mm_movelh_ps, _mm_movehl_ps};
+        // SAFETY: SSE is part of the x86-64 baseline; entries p..p+4 of each
+        // line are readable and rows p..p+4 of the panel have room for
+        // columns i0..i0+4.
+        unsafe {
+            let r0 = _mm_loadu_ps(l[0].add(p));
+            let r1 = _mm_loadu_ps(l[1].add(p));
+            let r2 = _mm_loadu_ps(l[2].add(p));
+            let r3 = _mm_loadu_ps(l[3].add(p));
+            let t0 = _mm_unpacklo_ps(r0, r1);
+            let t1 = _mm_unpacklo_ps(r2, r3);
+            let t2 = _mm_unpackhi_ps(r0, r1);
+            let t3 = _mm_unpackhi_ps(r2, r3);
+            _mm_storeu_ps(d.add(p * w + i0), _mm_movelh_ps(t0, t1));
+            _mm_storeu_ps(d.add((p + 1) * w + i0), _mm_movehl_ps(t1, t0));
+            _mm_storeu_ps(d.add((p + 2) * w + i0), _mm_movelh_ps(t2, t3));
+            _mm_storeu_ps(d.add((p + 3) * w + i0), _mm_movehl_ps(t3, t2));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let full = 0;
+    for p in full..kc {
+        for (r, line) in l.iter().enumerate() {
+            // SAFETY: p < kc, r < 4 (see the function contract).
+            unsafe { *d.add(p * w + i0 + r) = *line.add(p) };
+        }
+    }
+}
+
+/// Copies `dst.len()` contiguous floats from `src`, with fixed-size copies
+/// for the common tile widths (a runtime-length copy would call `memcpy`
+/// once per packed row).
+///
+/// # Safety
+/// `src` must address `dst.len()` readable floats.
+#[inline(always)]
+unsafe fn copy_line(src: *const f32, dst: &mut [f32]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match dst.len() {
+                // SAFETY: the caller guarantees $n readable floats.
+                $($n => dst.copy_from_slice(unsafe { &*src.cast::<[f32; $n]>() }),)*
+                n => {
+                    for (i, d) in dst.iter_mut().enumerate().take(n) {
+                        // SAFETY: i < dst.len().
+                        *d = unsafe { *src.add(i) };
+                    }
+                }
+            }
+        };
+    }
+    fixed!(32 16 8 6);
+}
