@@ -12,11 +12,16 @@
 //! Subtracting the row maximum makes every exponent ≤ 0, so nothing
 //! overflows and the largest term is exactly 1 (s ≥ 1, ln s ≥ 0): the loss is
 //! finite for any finite logits (Goodfellow, Bengio and Courville, *Deep
-//! Learning*, 2016, §4.1 and §6.2.2.3). Rows containing NaN give NaN; rows
+//! Learning*, 2016, §4.1 and §6.2.2.3). Rows narrower than 16 (e.g. the 10
+//! MNIST classes) are shifted by their maxima first and exponentiated in one
+//! pass over the whole buffer, so no vector lanes are wasted on row tails. Rows containing NaN give NaN; rows
 //! containing +∞ or only −∞ give NaN (∞ − ∞).
 
 use super::simd::{self, LANES};
 use wide::f32x8;
+
+/// Rows narrower than this take the whole-buffer exp path.
+const NARROW: usize = 2 * LANES;
 
 /// The largest element of `row` (−∞ for an empty row; NaNs are skipped).
 fn row_max(row: &[f32]) -> f32 {
@@ -88,6 +93,19 @@ pub fn softmax(x: &mut [f32], cols: usize) {
         cols > 0 && x.len().is_multiple_of(cols),
         "x.len() must be a multiple of cols > 0"
     );
+    if cols < NARROW {
+        // Narrow rows (e.g. 10 classes): one exp pass over the whole buffer
+        // instead of a padded vector tail per row.
+        for row in x.chunks_exact_mut(cols) {
+            shift_by_max(row);
+        }
+        simd::map_in_place(x, simd::exp);
+        for row in x.chunks_exact_mut(cols) {
+            let inv = 1.0 / row.iter().sum::<f32>();
+            row.iter_mut().for_each(|v| *v *= inv);
+        }
+        return;
+    }
     for row in x.chunks_exact_mut(cols) {
         let m = row_max(row);
         let s = exp_shifted(row, m);
@@ -166,6 +184,9 @@ pub fn softmax_cross_entropy(
     }
     let scale = 1.0 / labels.len() as f32;
     let mut loss = 0.0f64;
+    if classes < NARROW {
+        return cross_entropy_narrow(logits, labels, classes, grad);
+    }
     let rows = logits
         .chunks_exact(classes)
         .zip(grad.chunks_exact_mut(classes));
@@ -179,4 +200,33 @@ pub fn softmax_cross_entropy(
         g[l] -= scale;
     }
     (loss / labels.len() as f64) as f32
+}
+
+/// [`softmax_cross_entropy`] for narrow rows, with one exp pass over the
+/// whole buffer (shapes already checked, at least one row).
+fn cross_entropy_narrow(logits: &[f32], labels: &[u8], classes: usize, grad: &mut [f32]) -> f32 {
+    let scale = 1.0 / labels.len() as f32;
+    let mut loss = 0.0f64;
+    grad.copy_from_slice(logits);
+    for (g, &label) in grad.chunks_exact_mut(classes).zip(labels) {
+        let x_l = g[usize::from(label)];
+        let m = shift_by_max(g);
+        loss -= f64::from(x_l) - f64::from(m);
+    }
+    simd::map_in_place(grad, simd::exp);
+    for (g, &label) in grad.chunks_exact_mut(classes).zip(labels) {
+        let s = g.iter().sum::<f32>();
+        loss += f64::from(libm::logf(s));
+        let k = scale / s;
+        g.iter_mut().for_each(|v| *v *= k);
+        g[usize::from(label)] -= scale;
+    }
+    (loss / labels.len() as f64) as f32
+}
+
+/// `row[i] ← row[i] − m` with m the row maximum; returns m.
+fn shift_by_max(row: &mut [f32]) -> f32 {
+    let m = row_max(row);
+    row.iter_mut().for_each(|v| *v -= m);
+    m
 }
