@@ -97,14 +97,20 @@ unsafe fn store_row(p: *mut f32, acc: __m512, lanes: usize, alpha: __m512, beta:
 /// `t` must describe a writable tile of C with `t.m ≤ R`, `t.n ≤ 16·V`.
 #[inline(always)]
 unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: &CTile) {
+    // Rows and vectors are indexed by constants only (no `take(t.m)`), so
+    // the accumulators stay in registers.
     if t.cs == 1 {
+        let full = t.n >= 16 * V;
         // SAFETY: avx512f is enabled; rows < t.m and lanes < t.n stay inside
         // the tile.
         unsafe {
             let alpha = _mm512_set1_ps(t.alpha);
-            for (i, row) in acc.iter().enumerate().take(t.m) {
+            for (i, row) in acc.iter().enumerate() {
+                if i >= t.m {
+                    continue;
+                }
                 for (v, &a) in row.iter().enumerate() {
-                    let lanes = t.n.saturating_sub(16 * v).min(16);
+                    let lanes = if full { 16 } else { t.n.saturating_sub(16 * v).min(16) };
                     if lanes > 0 {
                         store_row(t.ptr.add(i * t.rs + 16 * v), a, lanes, alpha, t.beta);
                     }
@@ -112,16 +118,16 @@ unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: 
             }
         }
     } else {
-        let mut buf = [[0.0f32; 64]; 16];
-        for (i, row) in acc.iter().enumerate().take(t.m) {
+        let mut buf = [[0.0f32; 32]; R];
+        for (i, row) in acc.iter().enumerate() {
             for (v, &a) in row.iter().enumerate() {
-                // SAFETY: buf rows hold 64 ≥ 16·V floats; avx512f enabled.
+                // SAFETY: buf rows hold 32 ≥ 16·V floats; avx512f enabled.
                 unsafe { _mm512_storeu_ps(buf[i].as_mut_ptr().add(16 * v), a) };
             }
         }
-        // SAFETY: buf is row-major with leading dimension 64 and holds the
-        // tile; the caller guarantees the tile of C is writable.
-        unsafe { super::store_scalar(buf.as_flattened(), 64, t) };
+        // SAFETY: buf is row-major with leading dimension 32 and holds the
+        // tile (t.m ≤ R, t.n ≤ 16·V); the caller guarantees C is writable.
+        unsafe { super::store_scalar(buf.as_flattened(), 32, t) };
     }
 }
 
