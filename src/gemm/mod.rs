@@ -55,7 +55,11 @@ pub const KC: usize = 512;
 /// assert_eq!(kc_block(100), 100);
 /// ```
 pub const fn kc_block(k: usize) -> usize {
-    if k == 0 { 0 } else { k.div_ceil(k.div_ceil(KC)) }
+    if k == 0 {
+        0
+    } else {
+        k.div_ceil(k.div_ceil(KC))
+    }
 }
 /// Rows of A per packed block (a multiple of every kernel's tile height).
 pub(crate) const MC: usize = 48;
