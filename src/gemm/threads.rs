@@ -32,7 +32,10 @@ unsafe impl Send for Band {}
 /// workspace of `p`.
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32], threads: usize) {
     let volume = p.m.saturating_mul(p.n).saturating_mul(p.k);
-    let t = threads.min(p.m / (2 * ROW_GRAIN)).min(volume / MIN_VOLUME).max(1);
+    let t = threads
+        .min(p.m / (2 * ROW_GRAIN))
+        .min(volume / MIN_VOLUME)
+        .max(1);
     if t == 1 {
         // SAFETY: forwarded.
         unsafe { blocked::run(ks, p, ws) };
