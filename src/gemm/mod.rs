@@ -46,12 +46,12 @@ pub use select::{GemmConfig, Kernel, Precision, num_threads, set_num_threads};
 pub const KC: usize = 256;
 
 /// Terms per k block for a product with `k` terms: `⌈k / ⌈k / KC⌉⌉`, so the
-/// blocks are balanced (784 → 392 + 392 rather than 512 + 272).
+/// blocks are balanced (784 → 4 × 196 rather than 3 × 256 + 16).
 ///
 /// # Examples
 /// ```
 /// use deepinit::gemm::kc_block;
-/// assert_eq!(kc_block(784), 392);
+/// assert_eq!(kc_block(784), 196); // 4 blocks of 196, not 256 + 256 + 256 + 16
 /// assert_eq!(kc_block(100), 100);
 /// ```
 pub const fn kc_block(k: usize) -> usize {
