@@ -43,15 +43,15 @@ pub use select::{GemmConfig, Kernel, Precision, num_threads, set_num_threads};
 /// Most terms of k per block (the same for every kernel: it fixes the
 /// rounding). k is cut into `⌈k / KC⌉` blocks of [`kc_block`]`(k)` terms
 /// (the last one shorter when needed).
-pub const KC: usize = 512;
+pub const KC: usize = 256;
 
 /// Terms per k block for a product with `k` terms: `⌈k / ⌈k / KC⌉⌉`, so the
-/// blocks are balanced (784 → 392 + 392 rather than 512 + 272).
+/// blocks are balanced (784 → 4 × 196 rather than 3 × 256 + 16).
 ///
 /// # Examples
 /// ```
 /// use deepinit::gemm::kc_block;
-/// assert_eq!(kc_block(784), 392);
+/// assert_eq!(kc_block(784), 196); // 4 blocks of 196, not 256 + 256 + 256 + 16
 /// assert_eq!(kc_block(100), 100);
 /// ```
 pub const fn kc_block(k: usize) -> usize {
@@ -64,7 +64,7 @@ pub const fn kc_block(k: usize) -> usize {
 /// Rows of A per packed block (a multiple of every kernel's tile height).
 pub(crate) const MC: usize = 48;
 /// Columns of B per packed block (a multiple of every kernel's tile width).
-pub(crate) const NC: usize = 512;
+pub(crate) const NC: usize = 1024;
 /// Problems with `min(m, n)` at most this go to the unpacked path.
 const DIRECT_MAX_SIDE: usize = 16;
 /// Problems with `m·n·k` at most this go to the unpacked path.

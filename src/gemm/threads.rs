@@ -13,8 +13,9 @@ use super::{Problem, blocked};
 
 /// Below this many multiply-adds a second thread costs more than it saves.
 const MIN_VOLUME: usize = 1 << 21;
-/// Bands are multiples of this many rows (a multiple of every tile height).
-const ROW_GRAIN: usize = 48;
+/// Bands are multiples of this many rows (the AVX-512 tile height), and a
+/// band has at least two grains.
+const ROW_GRAIN: usize = 8;
 
 /// A problem band that may be sent to another thread.
 struct Band(Problem);
@@ -31,7 +32,10 @@ unsafe impl Send for Band {}
 /// workspace of `p`.
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32], threads: usize) {
     let volume = p.m.saturating_mul(p.n).saturating_mul(p.k);
-    let t = threads.min(p.m / ROW_GRAIN).min(volume / MIN_VOLUME).max(1);
+    let t = threads
+        .min(p.m / (2 * ROW_GRAIN))
+        .min(volume / MIN_VOLUME)
+        .max(1);
     if t == 1 {
         // SAFETY: forwarded.
         unsafe { blocked::run(ks, p, ws) };
