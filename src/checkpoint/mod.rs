@@ -21,9 +21,11 @@
 mod format;
 mod json;
 mod model;
+mod state;
 
 pub use format::MAX_HEADER_LEN;
 pub use model::{FORMAT_VERSION, keys};
+pub use state::{activation_name, parse_activation};
 
 use std::collections::BTreeMap;
 use std::fs;
