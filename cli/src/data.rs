@@ -1,0 +1,78 @@
+//! Where the data comes from: `--data DIR`, else `$DEEPINIT_DATA`, else
+//! `data/mnist` (and the repository's copy when run from elsewhere), loaded
+//! with `deepinit::mnist::load_mnist`, optionally cut to the first N images.
+
+use crate::Failure;
+use deepinit::mnist::{Dataset, Mnist};
+use std::path::PathBuf;
+
+/// The data directory to use.
+pub fn data_dir(given: Option<&String>) -> PathBuf {
+    if let Some(dir) = given {
+        return PathBuf::from(dir);
+    }
+    let local = PathBuf::from("data/mnist");
+    if local.is_dir() {
+        return local;
+    }
+    let repo = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist"));
+    if repo.is_dir() { repo } else { local }
+}
+
+/// Keeps the first `n` images of `d` (all if `n` is `None` or too large).
+pub fn limit(d: &mut Dataset, n: Option<usize>) {
+    if let Some(n) = n
+        && n < d.len
+    {
+        d.len = n;
+        d.images.truncate(n * d.rows * d.cols);
+        d.labels.truncate(n);
+    }
+}
+
+/// Loads the data, with limits applied.
+pub fn load(
+    dir: Option<&String>,
+    train_limit: Option<usize>,
+    test_limit: Option<usize>,
+) -> Result<Mnist, Failure> {
+    let dir = data_dir(dir);
+    let mut data = load_mnist(&dir)
+        .map_err(|e| Failure::input(format!("cannot load MNIST from {}: {e}", dir.display())))?;
+    limit(&mut data.train, train_limit);
+    limit(&mut data.test, test_limit);
+    if data.test.len == 0 {
+        return Err(Failure::input("--test-limit must be at least 1".into()));
+    }
+    Ok(data)
+}
+
+// TEMPORARY until the kernels branch's loader is merged.
+fn load_mnist(dir: &std::path::Path) -> Result<Mnist, String> {
+    use std::io::Read;
+    let read = |name: &str| -> Result<Vec<u8>, String> {
+        let path = dir.join(name);
+        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut out)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(out)
+    };
+    let split = |img: &str, lab: &str| -> Result<Dataset, String> {
+        let (i, l) = (read(img)?, read(lab)?);
+        let n = u32::from_be_bytes([i[4], i[5], i[6], i[7]]) as usize;
+        Ok(Dataset {
+            images: i[16..].to_vec(),
+            labels: l[8..].to_vec(),
+            len: n,
+            rows: 28,
+            cols: 28,
+            classes: 10,
+        })
+    };
+    Ok(Mnist {
+        train: split("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")?,
+        test: split("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")?,
+    })
+}
