@@ -81,9 +81,13 @@ fn required_len(
 ///
 /// Sufficient condition (the one BLAS and faer use): sort the two dimensions by
 /// stride; the inner stride is ≥ 1 and the outer stride is at least the inner
-/// stride times the inner extent. Dimensions of extent ≤ 1 never alias. This
+/// stride times the inner extent. Dimensions of extent ≤ 1 never alias, nor
+/// do empty views. This
 /// rejects a few exotic interleaved layouts that do not alias either.
 fn is_non_aliasing(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> bool {
+    if rows == 0 || cols == 0 {
+        return true;
+    }
     if rows <= 1 || cols <= 1 {
         let (n, s) = if rows <= 1 {
             (cols, col_stride)

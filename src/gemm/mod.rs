@@ -1,51 +1,284 @@
 //! General matrix multiply on strided views: `C ← α·A·B + β·C`.
 //!
-//! Work in progress: this is the plain reference loop; the BLIS-style packed,
-//! SIMD implementation replaces it.
+//! BLIS-style (van Zee & van de Geijn, "BLIS: A Framework for Rapidly
+//! Instantiating BLAS Functionality", ACM TOMS 41(3), 2015): A and B panels are
+//! packed into the caller's workspace and multiplied by register-blocked
+//! microkernels inside five cache-blocking loops ([`blocked`]); narrow
+//! outputs, matrix-vector products and tiny problems skip packing
+//! ([`direct`]). On x86-64 the microkernels use AVX-512F or AVX2+FMA chosen at
+//! run time ([`Kernel`]); elsewhere `wide` vectors.
+//!
+//! **Determinism.** Every entry of C accumulates over k in one canonical
+//! order, whatever the kernel, path, layout or thread count: k is cut into
+//! blocks of `KC = 256` terms; within a block `acc ← acc + a·b` runs over
+//! p in increasing order from `acc = 0` (fused in [`Precision::Fast`] on
+//! FMA kernels, multiply-then-add in [`Precision::Portable`]); then
+//! `c ← α·acc + β·c` for the first block (`c ← α·acc` when β = 0) and
+//! `c ← α·acc + c` for the next. Work is split over rows and columns of C,
+//! never over k. [`naive::gemm_naive`] computes exactly these bits.
+//!
+//! **Accuracy.** With `u = 2⁻²⁴`, `|ĉ − c| ≤ γ·(|α|·Σ_p |a||b| + |β||c|)` with
+//! `γ ≈ (k + 2)·u` (Higham, *Accuracy and Stability of Numerical
+//! Algorithms*, §3.5).
+
+#![allow(unsafe_code)]
 
 use crate::mat::{MatMut, MatRef};
 
-/// Scratch elements [`gemm`] needs for an `m×k · k×n` product.
-pub const fn gemm_workspace_len(m: usize, k: usize, n: usize) -> usize {
-    let _ = (m, k, n);
-    0
+pub(crate) mod blocked;
+pub(crate) mod direct;
+pub(crate) mod kernel;
+pub mod naive;
+#[cfg(feature = "alloc")]
+mod owned;
+pub(crate) mod pack;
+mod select;
+#[cfg(feature = "parallel")]
+mod threads;
+
+#[cfg(feature = "alloc")]
+pub use owned::{Gemm, gemm_alloc};
+pub use select::{GemmConfig, Kernel, Precision, num_threads, set_num_threads};
+
+/// Terms of k per block (the same for every kernel: it fixes the rounding).
+pub const KC: usize = 256;
+/// Rows of A per packed block (a multiple of every kernel's tile height).
+pub(crate) const MC: usize = 192;
+/// Columns of B per packed block (a multiple of every kernel's tile width).
+pub(crate) const NC: usize = 1024;
+/// Problems with `min(m, n)` at most this go to the unpacked path.
+const DIRECT_MAX_SIDE: usize = 16;
+/// Problems with `m·n·k` at most this go to the unpacked path.
+const DIRECT_MAX_VOLUME: usize = 32 * 32 * 32;
+
+/// A strided operand as raw parts (entry `(i, j)` at `ptr + i·rs + j·cs`).
+#[derive(Clone, Copy)]
+pub(crate) struct Operand {
+    pub ptr: *const f32,
+    pub rs: usize,
+    pub cs: usize,
 }
 
-/// `C ← α·A·B + β·C`. When `β = 0` the old contents of `C` are never read.
+/// One `m × k · k × n` problem in raw parts, already validated.
+#[derive(Clone, Copy)]
+pub(crate) struct Problem {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a: Operand,
+    pub b: Operand,
+    pub c: *mut f32,
+    pub crs: usize,
+    pub ccs: usize,
+    pub alpha: f32,
+    pub beta: f32,
+}
+
+impl Problem {
+    /// The same product transposed: `Cᵀ ← α·Bᵀ·Aᵀ + β·Cᵀ` (same bits).
+    fn t(self) -> Self {
+        let tr = |o: Operand| Operand {
+            ptr: o.ptr,
+            rs: o.cs,
+            cs: o.rs,
+        };
+        Self {
+            m: self.n,
+            n: self.m,
+            a: tr(self.b),
+            b: tr(self.a),
+            crs: self.ccs,
+            ccs: self.crs,
+            ..self
+        }
+    }
+}
+
+/// Scratch elements [`gemm`] needs for an `m×k · k×n` product on one thread
+/// (any kernel, any layout). [`gemm_with`] with `t` threads uses up to
+/// `t · gemm_workspace_len(m, k, n)` and fewer threads if given less.
+///
+/// # Examples
+/// ```
+/// use deepinit::gemm::gemm_workspace_len;
+/// static mut WS: [f32; gemm_workspace_len(64, 64, 64)] = [0.0; gemm_workspace_len(64, 64, 64)];
+/// assert_eq!(gemm_workspace_len(0, 5, 5), 0);
+/// ```
+pub const fn gemm_workspace_len(m: usize, k: usize, n: usize) -> usize {
+    if m == 0 || n == 0 || k == 0 {
+        return 0;
+    }
+    let d = direct::workspace_len(k);
+    let p1 = blocked::workspace_len(m, k, n);
+    let p2 = blocked::workspace_len(n, k, m);
+    let p = if p1 > p2 { p1 } else { p2 };
+    if d > p { d } else { p }
+}
+
+/// `C ← α·A·B + β·C` with the selected kernel, fast precision and the
+/// default thread count. When `β = 0` the old contents of C are never read;
+/// when `α = 0` or `k = 0`, A and B are not read (`C ← β·C`). Entries in
+/// stride gaps of C are never touched.
 ///
 /// # Panics
 /// If `a.cols() != b.rows()`, `c` is not `a.rows() × b.cols()`, or the
 /// workspace is shorter than [`gemm_workspace_len`].
+///
+/// # Examples
+/// ```
+/// use deepinit::{MatMut, MatRef, gemm::{gemm, gemm_workspace_len}};
+/// let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2 × 3
+/// let b = [1.0, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3 × 2
+/// let mut c = [f32::NAN; 4];
+/// let mut ws = vec![0.0; gemm_workspace_len(2, 3, 2)];
+/// gemm(
+///     1.0,
+///     MatRef::from_row_major(&a, 2, 3)?,
+///     MatRef::from_row_major(&b, 3, 2)?,
+///     0.0,
+///     MatMut::from_row_major(&mut c, 2, 2)?,
+///     &mut ws,
+/// );
+/// assert_eq!(c, [4.0, 5.0, 10.0, 11.0]);
+/// # Ok::<(), deepinit::ShapeError>(())
+/// ```
 pub fn gemm(
     alpha: f32,
     a: MatRef<'_>,
     b: MatRef<'_>,
     beta: f32,
-    mut c: MatMut<'_>,
+    c: MatMut<'_>,
+    workspace: &mut [f32],
+) {
+    gemm_with(&GemmConfig::default(), alpha, a, b, beta, c, workspace);
+}
+
+/// [`gemm`] with an explicit kernel, precision and thread count. Every
+/// kernel and thread count gives the same bits for one precision.
+///
+/// # Panics
+/// As [`gemm`]; also if `config.kernel` is not supported by this CPU.
+pub fn gemm_with(
+    config: &GemmConfig,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: MatMut<'_>,
     workspace: &mut [f32],
 ) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    assert_eq!(b.rows(), k, "gemm: a.cols() != b.rows()");
+    assert_eq!(
+        b.rows(),
+        k,
+        "gemm: a.cols() = {k} but b.rows() = {}",
+        b.rows()
+    );
     assert!(
         c.rows() == m && c.cols() == n,
-        "gemm: c has the wrong shape"
+        "gemm: c is {}×{} but a·b is {m}×{n}",
+        c.rows(),
+        c.cols()
+    );
+    let need = gemm_workspace_len(m, k, n);
+    assert!(
+        workspace.len() >= need,
+        "gemm: workspace has {} elements, needs {need}",
+        workspace.len()
     );
     assert!(
-        workspace.len() >= gemm_workspace_len(m, k, n),
-        "gemm: workspace too short"
+        config.kernel.is_supported(),
+        "gemm: kernel {:?} not supported",
+        config.kernel
     );
-    for i in 0..m {
-        for j in 0..n {
-            let mut acc = 0.0f32;
-            for p in 0..k {
-                acc += a.read(i, p) * b.read(p, j);
+    if m == 0 || n == 0 {
+        return;
+    }
+    let (crs, ccs) = (c.row_stride(), c.col_stride());
+    let op = |v: MatRef<'_>| Operand {
+        ptr: v.as_slice().as_ptr(),
+        rs: v.row_stride(),
+        cs: v.col_stride(),
+    };
+    let p = Problem {
+        m,
+        n,
+        k,
+        a: op(a),
+        b: op(b),
+        c: c.into_slice().as_mut_ptr(),
+        crs,
+        ccs,
+        alpha,
+        beta,
+    };
+    if k == 0 || alpha == 0.0 {
+        // SAFETY: p.c addresses the m × n entries of the validated view c.
+        unsafe { scale(&p) };
+        return;
+    }
+    let ks = config.kernel.kernels(config.precision);
+    let threads = if need == 0 {
+        1
+    } else {
+        (workspace.len() / need).clamp(1, config.threads.max(1))
+    };
+    // SAFETY: p was built from validated views whose borrows outlive this
+    // call (C uniquely), dimensions are ≥ 1 and the workspace is long enough.
+    unsafe { dispatch(&ks, &p, workspace, threads) };
+}
+
+/// `C ← β·C` (`C ← 0` when β = 0, without reading C).
+///
+/// # Safety
+/// `p.c` with `p.crs`, `p.ccs` addresses `p.m × p.n` writable entries.
+unsafe fn scale(p: &Problem) {
+    for i in 0..p.m {
+        for j in 0..p.n {
+            // SAFETY: (i, j) is an entry of C.
+            unsafe {
+                let e = p.c.add(i * p.crs + j * p.ccs);
+                *e = if p.beta == 0.0 { 0.0 } else { p.beta * *e };
             }
-            let v = if beta == 0.0 {
-                alpha * acc
-            } else {
-                alpha * acc + beta * c.read(i, j)
-            };
-            c.write(i, j, v);
         }
+    }
+}
+
+/// Picks the path and orientation.
+///
+/// # Safety
+/// As [`blocked::run`], with `ws` holding `threads` times the one-thread need.
+unsafe fn dispatch(ks: &kernel::Kernels, p: &Problem, ws: &mut [f32], threads: usize) {
+    let (m, n, k) = (p.m, p.n, p.k);
+    if m.min(n) <= DIRECT_MAX_SIDE || m.saturating_mul(n).saturating_mul(k) <= DIRECT_MAX_VOLUME {
+        let q = direct_orientation(p);
+        // SAFETY: forwarded; direct::workspace_len ≤ the one-thread need.
+        unsafe { direct::run(ks, &q, ws) };
+        return;
+    }
+    // Vectors run along rows of C: make the column stride the small one.
+    let q = if p.ccs > p.crs { p.t() } else { *p };
+    #[cfg(feature = "parallel")]
+    if threads > 1 {
+        // SAFETY: forwarded.
+        unsafe { threads::run(ks, &q, ws, threads) };
+        return;
+    }
+    let _ = threads;
+    // SAFETY: forwarded.
+    unsafe { blocked::run(ks, &q, ws) };
+}
+
+/// The direct path vectorizes along n and reads B strips in place when
+/// their column stride is 1; pick the orientation that makes vectors long
+/// and avoids copying.
+fn direct_orientation(p: &Problem) -> Problem {
+    let unit = |q: &Problem| q.b.cs == 1 || q.n == 1;
+    let t = p.t();
+    let (long, short) = if p.n >= p.m { (*p, t) } else { (t, *p) };
+    if !unit(&long) && unit(&short) && short.n >= 8 {
+        short
+    } else {
+        long
     }
 }

@@ -1,0 +1,165 @@
+//! AVX2 + FMA microkernels (x86-64, selected at run time).
+//!
+//! Packed kernel: a 6 × 16 tile of C in 12 ymm accumulators; per term p it
+//! loads two 8-lane vectors of the packed B row and broadcasts 6 packed A
+//! values: `acc[i][v] ← acc[i][v] + a[p·6+i]·b[p·16 + 8v ..]` (one FMA, or a
+//! multiply then an add in the portable precision). Direct kernel: up to 6
+//! rows × a 16-wide strip (two ymm). 12 accumulators + 2 B vectors + 1
+//! broadcast fit the 16 ymm registers (the classic Haswell sgemm shape of
+//! BLIS, van Zee & van de Geijn 2015, transposed so vectors run along rows).
+
+use super::{CTile, DirectA, Kernels};
+use core::arch::x86_64::{
+    __m256, _mm256_add_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
+    _mm256_setzero_ps, _mm256_storeu_ps,
+};
+
+const MR: usize = 6;
+const NR: usize = 16;
+const DR: usize = 6;
+
+/// This instruction set's kernels (fused or portable precision).
+pub(crate) fn kernels(fused: bool) -> Kernels {
+    Kernels {
+        mr: MR,
+        nr: NR,
+        dr: DR,
+        packed: if fused {
+            packed::<true>
+        } else {
+            packed::<false>
+        },
+        direct: if fused {
+            direct::<true>
+        } else {
+            direct::<false>
+        },
+    }
+}
+
+#[inline(always)]
+fn madd<const FUSED: bool>(a: __m256, b: __m256, acc: __m256) -> __m256 {
+    // SAFETY: only called from functions compiled with avx2 and fma, which
+    // the dispatcher enabled after detecting them.
+    unsafe {
+        if FUSED {
+            _mm256_fmadd_ps(a, b, acc)
+        } else {
+            _mm256_add_ps(_mm256_mul_ps(a, b), acc)
+        }
+    }
+}
+
+/// Writes `R × 2` accumulators into the tile (vector path for full rows of a
+/// unit-stride C, scalar path otherwise).
+///
+/// # Safety
+/// `t` must describe a writable tile of C with `t.m ≤ R`, `t.n ≤ 16`.
+#[inline(always)]
+unsafe fn store_tile<const R: usize>(acc: &[[__m256; 2]; R], t: &CTile) {
+    if t.cs == 1 && t.n == 16 {
+        // SAFETY: avx2 enabled; each of the t.m rows has 16 contiguous
+        // writable entries.
+        unsafe {
+            let alpha = _mm256_set1_ps(t.alpha);
+            let beta = _mm256_set1_ps(t.beta);
+            for (i, row) in acc.iter().enumerate().take(t.m) {
+                for (v, &a) in row.iter().enumerate() {
+                    let p = t.ptr.add(i * t.rs + 8 * v);
+                    let x = _mm256_mul_ps(alpha, a);
+                    let out = if t.beta == 0.0 {
+                        x
+                    } else {
+                        _mm256_add_ps(x, _mm256_mul_ps(beta, _mm256_loadu_ps(p)))
+                    };
+                    _mm256_storeu_ps(p, out);
+                }
+            }
+        }
+    } else {
+        let mut buf = [[0.0f32; 16]; 6];
+        for (i, row) in acc.iter().enumerate().take(t.m) {
+            for (v, &a) in row.iter().enumerate() {
+                // SAFETY: buf rows hold 16 floats; avx2 enabled.
+                unsafe { _mm256_storeu_ps(buf[i].as_mut_ptr().add(8 * v), a) };
+            }
+        }
+        // SAFETY: buf holds the tile row-major (ld 16); tile is writable.
+        unsafe { super::store_scalar(buf.as_flattened(), 16, t) };
+    }
+}
+
+/// Packed 6 × 16 kernel.
+///
+/// # Safety
+/// avx2 and fma must be available; `a` holds `kc·6`, `b` holds `kc·16`
+/// floats and `t` is a writable tile of at most 6 × 16 entries.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+    for p in 0..kc {
+        // SAFETY: p < kc, so row p of both packed panels is in bounds.
+        unsafe {
+            let b0 = _mm256_loadu_ps(b.add(p * NR));
+            let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
+            let ap = a.add(p * MR);
+            for (i, row) in acc.iter_mut().enumerate() {
+                let ai = _mm256_set1_ps(*ap.add(i));
+                row[0] = madd::<FUSED>(ai, b0, row[0]);
+                row[1] = madd::<FUSED>(ai, b1, row[1]);
+            }
+        }
+    }
+    // SAFETY: the caller guarantees the tile.
+    unsafe { store_tile(&acc, t) };
+}
+
+/// Direct kernel body for exactly `R` rows.
+///
+/// # Safety
+/// As [`direct`], with `a.rows == R`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn direct_rows<const R: usize, const FUSED: bool>(
+    kc: usize,
+    a: &DirectA,
+    b: *const f32,
+    ldb: usize,
+    t: &CTile,
+) {
+    let mut acc = [[_mm256_setzero_ps(); 2]; R];
+    for p in 0..kc {
+        // SAFETY: p < kc: row p of the strip and column p of each A row exist.
+        unsafe {
+            let b0 = _mm256_loadu_ps(b.add(p * ldb));
+            let b1 = _mm256_loadu_ps(b.add(p * ldb + 8));
+            for (i, row) in acc.iter_mut().enumerate() {
+                let ai = _mm256_set1_ps(*a.ptr.add(i * a.rs + p * a.cs));
+                row[0] = madd::<FUSED>(ai, b0, row[0]);
+                row[1] = madd::<FUSED>(ai, b1, row[1]);
+            }
+        }
+    }
+    // SAFETY: the caller guarantees the tile.
+    unsafe { store_tile(&acc, t) };
+}
+
+/// Direct kernel: `a.rows ≤ 6` rows of A in place times a 16-wide B strip.
+///
+/// # Safety
+/// avx2 and fma must be available; rows `0..a.rows`, columns `0..kc` of A
+/// exist; `b` holds `kc` rows of 16 readable floats at stride `ldb`; `t` is a
+/// writable tile with `t.m == a.rows`, `t.n ≤ 16`.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn direct<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, ldb: usize, t: &CTile) {
+    macro_rules! go {
+        ($($r:literal)*) => {
+            match a.rows {
+                // SAFETY: forwarded contract, a.rows == $r.
+                $($r => unsafe { direct_rows::<$r, FUSED>(kc, a, b, ldb, t) },)*
+                _ => {}
+            }
+        };
+    }
+    go!(1 2 3 4 5 6);
+}

@@ -1,0 +1,203 @@
+//! AVX-512F microkernels (x86-64, selected at run time).
+//!
+//! Packed kernel: a 12 × 32 tile of C held in 24 zmm accumulators; per term p
+//! it loads two 16-lane vectors of the packed B row and broadcasts the 12
+//! packed A values: `acc[i][v] ← acc[i][v] + a[p·12+i]·b[p·32 + 16v ..]`
+//! (one FMA each, or a multiply then an add in the portable precision).
+//! Direct kernel: up to 12 rows × one 16-lane strip. Edge tiles use masked
+//! loads and stores, so no lane outside the tile is touched.
+//! Layout follows BLIS (van Zee & van de Geijn 2015); the register budget
+//! (24 accumulators + 2 B vectors + 1 broadcast ≤ 32 zmm) follows its SKX
+//! sgemm kernel, transposed so that vectors run along rows of C.
+
+use super::{CTile, DirectA, Kernels};
+use core::arch::x86_64::{
+    __m512, __mmask16, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
+    _mm512_maskz_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+};
+
+const MR: usize = 12;
+const NR: usize = 32;
+const DR: usize = 12;
+
+/// This instruction set's kernels (fused or portable precision).
+pub(crate) fn kernels(fused: bool) -> Kernels {
+    Kernels {
+        mr: MR,
+        nr: NR,
+        dr: DR,
+        packed: if fused {
+            packed::<true>
+        } else {
+            packed::<false>
+        },
+        direct: if fused {
+            direct::<true>
+        } else {
+            direct::<false>
+        },
+    }
+}
+
+#[inline(always)]
+fn madd<const FUSED: bool>(a: __m512, b: __m512, acc: __m512) -> __m512 {
+    // SAFETY: only called from functions compiled with avx512f, which the
+    // dispatcher enabled after detecting it.
+    unsafe {
+        if FUSED {
+            _mm512_fmadd_ps(a, b, acc)
+        } else {
+            _mm512_add_ps(_mm512_mul_ps(a, b), acc)
+        }
+    }
+}
+
+/// Mask of the first `lanes` (0 ..= 16) lanes.
+#[inline(always)]
+fn mask(lanes: usize) -> __mmask16 {
+    if lanes >= 16 {
+        0xFFFF
+    } else {
+        ((1u32 << lanes) - 1) as __mmask16
+    }
+}
+
+/// Canonical epilogue for one row segment of up to 16 contiguous entries.
+///
+/// # Safety
+/// `p` must address `lanes` writable contiguous floats.
+#[inline(always)]
+unsafe fn store_row(p: *mut f32, acc: __m512, lanes: usize, alpha: __m512, beta: f32) {
+    // SAFETY: avx512f is enabled in every caller; `p` covers `lanes` floats
+    // and masked lanes are neither read nor written.
+    unsafe {
+        let v = _mm512_mul_ps(alpha, acc);
+        let out = if beta == 0.0 {
+            v
+        } else {
+            let old = if lanes >= 16 {
+                _mm512_loadu_ps(p)
+            } else {
+                _mm512_maskz_loadu_ps(mask(lanes), p)
+            };
+            _mm512_add_ps(v, _mm512_mul_ps(_mm512_set1_ps(beta), old))
+        };
+        if lanes >= 16 {
+            _mm512_storeu_ps(p, out);
+        } else {
+            _mm512_mask_storeu_ps(p, mask(lanes), out);
+        }
+    }
+}
+
+/// Writes `R × V` accumulators (V vectors of 16 per row) into the tile.
+///
+/// # Safety
+/// `t` must describe a writable tile of C with `t.m ≤ R`, `t.n ≤ 16·V`.
+#[inline(always)]
+unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: &CTile) {
+    if t.cs == 1 {
+        // SAFETY: avx512f is enabled; rows < t.m and lanes < t.n stay inside
+        // the tile.
+        unsafe {
+            let alpha = _mm512_set1_ps(t.alpha);
+            for (i, row) in acc.iter().enumerate().take(t.m) {
+                for (v, &a) in row.iter().enumerate() {
+                    let lanes = t.n.saturating_sub(16 * v).min(16);
+                    if lanes > 0 {
+                        store_row(t.ptr.add(i * t.rs + 16 * v), a, lanes, alpha, t.beta);
+                    }
+                }
+            }
+        }
+    } else {
+        let mut buf = [[0.0f32; 64]; 12];
+        for (i, row) in acc.iter().enumerate().take(t.m) {
+            for (v, &a) in row.iter().enumerate() {
+                // SAFETY: buf rows hold 64 ≥ 16·V floats; avx512f enabled.
+                unsafe { _mm512_storeu_ps(buf[i].as_mut_ptr().add(16 * v), a) };
+            }
+        }
+        // SAFETY: buf is row-major with leading dimension 64 and holds the
+        // tile; the caller guarantees the tile of C is writable.
+        unsafe { super::store_scalar(buf.as_flattened(), 64, t) };
+    }
+}
+
+/// Packed 12 × 32 kernel.
+///
+/// # Safety
+/// avx512f must be available; `a` holds `kc·12`, `b` holds `kc·32` floats and
+/// `t` is a writable tile of at most 12 × 32 entries.
+#[target_feature(enable = "avx512f")]
+unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
+    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
+    for p in 0..kc {
+        // SAFETY: p < kc, so row p of both packed panels is in bounds.
+        unsafe {
+            let b0 = _mm512_loadu_ps(b.add(p * NR));
+            let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
+            let ap = a.add(p * MR);
+            for (i, row) in acc.iter_mut().enumerate() {
+                let ai = _mm512_set1_ps(*ap.add(i));
+                row[0] = madd::<FUSED>(ai, b0, row[0]);
+                row[1] = madd::<FUSED>(ai, b1, row[1]);
+            }
+        }
+    }
+    // SAFETY: the caller guarantees the tile.
+    unsafe { store_tile(&acc, t) };
+}
+
+/// Direct kernel body for exactly `R` rows.
+///
+/// # Safety
+/// As [`direct`], with `a.rows == R`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn direct_rows<const R: usize, const FUSED: bool>(
+    kc: usize,
+    a: &DirectA,
+    b: *const f32,
+    ldb: usize,
+    t: &CTile,
+) {
+    let mut acc = [[_mm512_setzero_ps(); 1]; R];
+    let mut rows = [a.ptr; R];
+    for (i, r) in rows.iter_mut().enumerate() {
+        // SAFETY: row i < a.rows exists in A.
+        *r = unsafe { a.ptr.add(i * a.rs) };
+    }
+    for p in 0..kc {
+        // SAFETY: p < kc: row p of the strip and column p of each A row exist.
+        unsafe {
+            let bp = _mm512_loadu_ps(b.add(p * ldb));
+            for (i, r) in rows.iter().enumerate() {
+                let ai = _mm512_set1_ps(*r.add(p * a.cs));
+                acc[i][0] = madd::<FUSED>(ai, bp, acc[i][0]);
+            }
+        }
+    }
+    // SAFETY: the caller guarantees the tile.
+    unsafe { store_tile(&acc, t) };
+}
+
+/// Direct kernel: `a.rows ≤ 12` rows of A in place times a 16-wide B strip.
+///
+/// # Safety
+/// avx512f must be available; rows `0..a.rows`, columns `0..kc` of A exist;
+/// `b` holds `kc` rows of 16 readable floats at stride `ldb`; `t` is a
+/// writable tile with `t.m == a.rows`, `t.n ≤ 16`.
+#[target_feature(enable = "avx512f")]
+unsafe fn direct<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, ldb: usize, t: &CTile) {
+    macro_rules! go {
+        ($($r:literal)*) => {
+            match a.rows {
+                // SAFETY: forwarded contract, a.rows == $r.
+                $($r => unsafe { direct_rows::<$r, FUSED>(kc, a, b, ldb, t) },)*
+                _ => {}
+            }
+        };
+    }
+    go!(1 2 3 4 5 6 7 8 9 10 11 12);
+}

@@ -1,0 +1,107 @@
+//! Microkernels: the innermost loop of the BLIS algorithm (van Zee & van de
+//! Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS Functionality",
+//! ACM TOMS 41(3), 2015).
+//!
+//! A microkernel computes one `mr × nr` tile of `C ← α·A·B + β·C` over a block
+//! of `kc` terms. Every kernel accumulates each entry in the *canonical order*:
+//!
+//! ```text
+//! acc ← 0;  for p in 0..kc { acc ← acc + a[i,p]·b[p,j] }      (fused or not)
+//! c   ← α·acc            when β = 0 (old c never read)
+//! c   ← α·acc + β·c      otherwise (two roundings, never fused)
+//! ```
+//!
+//! so the result depends neither on the instruction set nor on the tile shape:
+//! AVX-512, AVX2 and the portable kernel give identical bits for the same
+//! [`Precision`](super::Precision) whenever the hardware rounds the same way
+//! (always for `Portable`; `Fast` uses a fused multiply-add where available).
+//!
+//! Two kernel shapes exist per instruction set:
+//! - *packed*: `a` and `b` are packed micro-panels (`a[p·mr + i]`, `b[p·nr + j]`);
+//! - *direct*: `rows ≤ dr` rows of A are read in place with any strides and a
+//!   16-column strip of B is read with unit column stride (used when packing
+//!   would dominate: narrow outputs, matrix-vector, tiny problems).
+
+#![allow(unsafe_code)]
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+pub(crate) mod portable;
+
+/// Width of the B strip a direct kernel reads per call.
+pub(crate) const STRIP: usize = 16;
+
+/// Where a tile of C lives and how to update it.
+#[derive(Clone, Copy)]
+pub(crate) struct CTile {
+    /// Entry `(0, 0)` of the tile.
+    pub ptr: *mut f32,
+    /// Row stride of C in elements.
+    pub rs: usize,
+    /// Column stride of C in elements.
+    pub cs: usize,
+    /// Rows of the tile that exist in C (≤ the kernel's mr).
+    pub m: usize,
+    /// Columns of the tile that exist in C (≤ the kernel's nr).
+    pub n: usize,
+    /// α.
+    pub alpha: f32,
+    /// β (0 means: do not read C).
+    pub beta: f32,
+}
+
+/// The A operand of a direct kernel: `rows` rows read in place.
+#[derive(Clone, Copy)]
+pub(crate) struct DirectA {
+    /// Entry `(0, p0)` of the first row.
+    pub ptr: *const f32,
+    /// Row stride of A.
+    pub rs: usize,
+    /// Column stride of A.
+    pub cs: usize,
+    /// Rows in this block (1 ..= the kernel's dr).
+    pub rows: usize,
+}
+
+/// Packed kernel: `(kc, a_panel, b_panel, c)`.
+pub(crate) type PackedFn = unsafe fn(usize, *const f32, *const f32, &CTile);
+/// Direct kernel: `(kc, a, b_strip, b_row_stride, c)`.
+pub(crate) type DirectFn = unsafe fn(usize, &DirectA, *const f32, usize, &CTile);
+
+/// One instruction set's kernels and tile sizes.
+#[derive(Clone, Copy)]
+pub(crate) struct Kernels {
+    /// Rows of a packed tile.
+    pub mr: usize,
+    /// Columns of a packed tile.
+    pub nr: usize,
+    /// Maximum rows of a direct block.
+    pub dr: usize,
+    /// Packed kernel.
+    pub packed: PackedFn,
+    /// Direct kernel.
+    pub direct: DirectFn,
+}
+
+/// Writes an accumulated tile `acc` (row-major, leading dimension `ld`) into C
+/// in the canonical epilogue order.
+///
+/// # Safety
+/// `t.ptr` with strides `t.rs`, `t.cs` must address `t.m × t.n` writable
+/// entries, and `acc` must hold at least `(t.m − 1)·ld + t.n` values.
+#[inline(always)]
+pub(crate) unsafe fn store_scalar(acc: &[f32], ld: usize, t: &CTile) {
+    for i in 0..t.m {
+        for j in 0..t.n {
+            let v = t.alpha * acc[i * ld + j];
+            // SAFETY: (i, j) is inside the tile, which the caller guarantees
+            // is addressable.
+            unsafe {
+                let p = t.ptr.add(i * t.rs + j * t.cs);
+                *p = if t.beta == 0.0 { v } else { v + t.beta * *p };
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Kernel choice, precision and thread count.
+//!
+//! The kernel is chosen once per process: the best instruction set the CPU
+//! reports (`is_x86_feature_detected!` with `std`, the compile-time
+//! `target_feature`s without), unless `DEEPINIT_KERNEL=portable|avx2|avx512`
+//! (std only) forces one; the choice is cached in an atomic. A [`GemmConfig`]
+//! picks a kernel explicitly. None of these choices changes a result bit (see
+//! the determinism contract in [`crate::gemm`]); [`Precision`] does.
+
+use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+
+use super::kernel::{self, Kernels};
+
+/// A GEMM microkernel family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Kernel {
+    /// `wide::f32x8` kernels: any target, vectorized as far as the crate's
+    /// compile-time target features allow.
+    Portable,
+    /// x86-64 AVX2 + FMA intrinsics (6 × 16 tiles).
+    Avx2,
+    /// x86-64 AVX-512F intrinsics (12 × 32 tiles).
+    Avx512,
+}
+
+/// Rounding of the inner products.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Precision {
+    /// Fused multiply-add where the kernel has it (one rounding per term).
+    #[default]
+    Fast,
+    /// Multiply, round, add, round: the same bits on every target and kernel.
+    Portable,
+}
+
+impl Kernel {
+    /// Every kernel, slowest first.
+    pub const ALL: [Kernel; 3] = [Kernel::Portable, Kernel::Avx2, Kernel::Avx512];
+
+    /// Whether this CPU can run the kernel.
+    ///
+    /// # Examples
+    /// ```
+    /// use deepinit::gemm::Kernel;
+    /// assert!(Kernel::Portable.is_supported());
+    /// ```
+    pub fn is_supported(self) -> bool {
+        match self {
+            Kernel::Portable => true,
+            Kernel::Avx2 => has_avx2(),
+            Kernel::Avx512 => has_avx512(),
+        }
+    }
+
+    /// The kernel `gemm` uses: `DEEPINIT_KERNEL` if set to a supported
+    /// kernel (std only), else the fastest supported one. Cached after the
+    /// first call.
+    pub fn selected() -> Kernel {
+        match SELECTED.load(Ordering::Relaxed) {
+            1 => Kernel::Portable,
+            2 => Kernel::Avx2,
+            3 => Kernel::Avx512,
+            _ => {
+                let k = env_kernel().unwrap_or_else(Kernel::best);
+                SELECTED.store(k as u8 + 1, Ordering::Relaxed);
+                k
+            }
+        }
+    }
+
+    /// The fastest kernel this CPU supports (ignores `DEEPINIT_KERNEL`).
+    pub fn best() -> Kernel {
+        *Kernel::ALL
+            .iter()
+            .rev()
+            .find(|k| k.is_supported())
+            .unwrap_or(&Kernel::Portable)
+    }
+
+    /// Parses `"portable"`, `"avx2"` or `"avx512"`.
+    pub fn from_name(name: &str) -> Option<Kernel> {
+        match name {
+            "portable" => Some(Kernel::Portable),
+            "avx2" => Some(Kernel::Avx2),
+            "avx512" => Some(Kernel::Avx512),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn kernels(self, precision: Precision) -> Kernels {
+        let fused = precision == Precision::Fast;
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => kernel::avx2::kernels(fused),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => kernel::avx512::kernels(fused),
+            _ => kernel::portable::kernels(fused),
+        }
+    }
+}
+
+static SELECTED: AtomicU8 = AtomicU8::new(0);
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg(feature = "std")]
+fn env_kernel() -> Option<Kernel> {
+    let name = std::env::var("DEEPINIT_KERNEL").ok()?;
+    Kernel::from_name(name.trim()).filter(|k| k.is_supported())
+}
+
+#[cfg(not(feature = "std"))]
+fn env_kernel() -> Option<Kernel> {
+    None
+}
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn has_avx2() -> bool {
+    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+}
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn has_avx512() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+}
+
+#[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+fn has_avx2() -> bool {
+    cfg!(all(target_feature = "avx2", target_feature = "fma"))
+}
+
+#[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+fn has_avx512() -> bool {
+    cfg!(target_feature = "avx512f")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn has_avx2() -> bool {
+    false
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn has_avx512() -> bool {
+    false
+}
+
+/// Sets the number of threads large GEMMs may use (feature `parallel`;
+/// otherwise ignored). `0` restores the default: all available cores.
+/// Results are bit-identical for every thread count.
+pub fn set_num_threads(threads: usize) {
+    THREADS.store(threads, Ordering::Relaxed);
+}
+
+/// Threads a large GEMM uses by default (1 without feature `parallel`).
+pub fn num_threads() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        match THREADS.load(Ordering::Relaxed) {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            t => t,
+        }
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
+/// Explicit choices for [`gemm_with`](super::gemm_with).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GemmConfig {
+    /// Microkernel family (must be supported by the CPU).
+    pub kernel: Kernel,
+    /// Rounding of the inner products.
+    pub precision: Precision,
+    /// Threads for large problems (≥ 1; more than 1 needs feature `parallel`).
+    pub threads: usize,
+}
+
+impl Default for GemmConfig {
+    /// [`Kernel::selected`], [`Precision::Fast`], [`num_threads`].
+    fn default() -> Self {
+        Self {
+            kernel: Kernel::selected(),
+            precision: Precision::Fast,
+            threads: num_threads(),
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! GEMM against an f64 reference (tolerance `γ_k·Σ|α||a||b| + |β||c|`), and
+//! against the canonical-order reference `gemm_naive` bit for bit, over
+//! shapes 0…70, every layout, α/β in {0, 1, −0.5, random}, every kernel this
+//! CPU supports and both precisions; NaN sentinels in C (β = 0) and in every
+//! stride gap.
+
+mod gemm_common;
+
+use deepinit::gemm::{
+    GemmConfig, Kernel, Precision, gemm_with, gemm_workspace_len, naive::gemm_naive,
+};
+use gemm_common::{Buf, Gen, Layout, gamma, reference};
+use proptest::prelude::*;
+
+fn layout() -> impl Strategy<Value = Layout> {
+    prop_oneof![
+        Just(Layout::RowMajor),
+        Just(Layout::ColMajor),
+        (1usize..4).prop_map(Layout::RowGap),
+        (1usize..4).prop_map(Layout::ColGap),
+    ]
+}
+
+fn dim() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        prop::sample::select(vec![
+            0usize, 1, 2, 3, 5, 7, 13, 16, 17, 31, 32, 33, 47, 61, 64, 67, 70
+        ]),
+        0usize..=70,
+    ]
+}
+
+fn scalar() -> impl Strategy<Value = f32> {
+    prop_oneof![Just(0.0f32), Just(1.0), Just(-0.5), -2.0f32..2.0]
+}
+
+fn kernel() -> impl Strategy<Value = Kernel> {
+    let ks: Vec<Kernel> = Kernel::ALL
+        .into_iter()
+        .filter(|k| k.is_supported())
+        .collect();
+    prop::sample::select(ks)
+}
+
+/// Whether the kernel's `Fast` precision fuses (the portable kernel fuses only
+/// when the crate is compiled with FMA; its bits then match one of the two).
+fn fast_matches(kernel: Kernel, got: &[f32], fused: &[f32], unfused: &[f32]) -> bool {
+    let eq = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits());
+    match kernel {
+        Kernel::Portable => eq(got, fused) || eq(got, unfused),
+        _ => eq(got, fused),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check(
+    (m, k, n): (usize, usize, usize),
+    (la, lb, lc): (Layout, Layout, Layout),
+    alpha: f32,
+    beta: f32,
+    kernel: Kernel,
+    precision: Precision,
+    threads: usize,
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    let mut g = Gen(seed);
+    let a = Buf::new(m, k, la, f32::NAN, |_, _| g.f32());
+    let b = Buf::new(k, n, lb, f32::NAN, |_, _| g.f32());
+    let c_init = if beta == 0.0 { f32::NAN } else { 0.25 };
+    let c0 = Buf::new(m, n, lc, -7.0, |i, j| {
+        if beta == 0.0 {
+            f32::NAN
+        } else {
+            c_init * (i as f32 - j as f32)
+        }
+    });
+    let mut c = Buf {
+        data: c0.data.clone(),
+        ..c0
+    };
+    let c0 = Buf::new(m, n, lc, -7.0, |i, j| {
+        if beta == 0.0 {
+            f32::NAN
+        } else {
+            c_init * (i as f32 - j as f32)
+        }
+    });
+    let (val, mag) = reference(alpha, a.view(), b.view(), beta, c0.view());
+    let mut ws = vec![f32::NAN; gemm_workspace_len(m, k, n) * threads];
+    let config = GemmConfig {
+        kernel,
+        precision,
+        threads,
+    };
+    gemm_with(
+        &config,
+        alpha,
+        a.view(),
+        b.view(),
+        beta,
+        c.view_mut(),
+        &mut ws,
+    );
+    // Gaps untouched (the sentinel is −7, never a result of these inputs).
+    for (idx, (&x, &e)) in c.data.iter().zip(&c.is_entry()).enumerate() {
+        if !e {
+            prop_assert_eq!(x.to_bits(), (-7.0f32).to_bits(), "gap {} changed", idx);
+        }
+    }
+    let gam = gamma(k);
+    let v = c.view_mut();
+    let mut got = vec![0.0f32; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let x = v.read(i, j);
+            got[i * n + j] = x;
+            let err = (f64::from(x) - val[i * n + j]).abs();
+            prop_assert!(
+                x.is_finite() && err <= gam * mag[i * n + j],
+                "C[{},{}] = {} vs {} (bound {})",
+                i,
+                j,
+                x,
+                val[i * n + j],
+                gam * mag[i * n + j]
+            );
+        }
+    }
+    // Bit-exact against the canonical order.
+    let canon = |p: Precision| {
+        let mut c = Buf {
+            data: c0.data.clone(),
+            rows: m,
+            cols: n,
+            layout: lc,
+        };
+        gemm_naive(p, alpha, a.view(), b.view(), beta, c.view_mut());
+        let v = c.view();
+        (0..m * n)
+            .map(|t| v.read(t / n.max(1), t % n.max(1)))
+            .collect::<Vec<f32>>()
+    };
+    let unfused = canon(Precision::Portable);
+    if precision == Precision::Portable {
+        prop_assert!(
+            got.iter()
+                .zip(&unfused)
+                .all(|(p, q)| p.to_bits() == q.to_bits()),
+            "not canonical (portable)"
+        );
+    } else {
+        prop_assert!(
+            fast_matches(kernel, &got, &canon(Precision::Fast), &unfused),
+            "not canonical (fast)"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(384))]
+
+    #[test]
+    fn matches_reference(
+        m in dim(), k in dim(), n in dim(),
+        la in layout(), lb in layout(), lc in layout(),
+        alpha in scalar(), beta in scalar(),
+        kernel in kernel(),
+        portable in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let precision = if portable { Precision::Portable } else { Precision::Fast };
+        check((m, k, n), (la, lb, lc), alpha, beta, kernel, precision, 1, seed)?;
+    }
+}
+
+/// Shapes that cross every blocking boundary (MC = 192, KC = 256, NC = 1024)
+/// and the packed/direct switch, on every supported kernel.
+#[test]
+fn crosses_block_boundaries() {
+    let shapes = [
+        (197, 40, 40),
+        (20, 600, 24),
+        (18, 20, 1030),
+        (40, 257, 50),
+        (17, 17, 17),
+    ];
+    for (s, &(m, k, n)) in shapes.iter().enumerate() {
+        for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
+            for precision in [Precision::Fast, Precision::Portable] {
+                for (la, lb, lc) in [
+                    (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor),
+                    (Layout::ColGap(2), Layout::RowGap(1), Layout::ColMajor),
+                ] {
+                    check(
+                        (m, k, n),
+                        (la, lb, lc),
+                        0.75,
+                        0.0,
+                        kernel,
+                        precision,
+                        1,
+                        s as u64,
+                    )
+                    .unwrap();
+                    check(
+                        (m, k, n),
+                        (la, lb, lc),
+                        1.0,
+                        -0.5,
+                        kernel,
+                        precision,
+                        1,
+                        s as u64,
+                    )
+                    .unwrap();
+                }
+            }
+        }
+    }
+}
+
+fn run_bits(m: usize, k: usize, n: usize, kernel: Kernel, threads: usize) -> Vec<u32> {
+    let mut g = Gen(42);
+    let a: Vec<f32> = (0..m * k).map(|_| g.f32()).collect();
+    let b: Vec<f32> = (0..k * n).map(|_| g.f32()).collect();
+    let mut c: Vec<f32> = (0..m * n).map(|_| g.f32()).collect();
+    let mut ws = vec![0.0; gemm_workspace_len(m, k, n) * threads];
+    let config = GemmConfig {
+        kernel,
+        precision: Precision::Fast,
+        threads,
+    };
+    gemm_with(
+        &config,
+        1.5,
+        deepinit::MatRef::from_row_major(&a, m, k).unwrap(),
+        deepinit::MatRef::from_row_major(&b, k, n).unwrap(),
+        0.5,
+        deepinit::MatMut::from_row_major(&mut c, m, n).unwrap(),
+        &mut ws,
+    );
+    c.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn avx2_and_avx512_give_identical_bits() {
+    if !(Kernel::Avx2.is_supported() && Kernel::Avx512.is_supported()) {
+        eprintln!("skipped: this CPU lacks AVX2 or AVX-512");
+        return;
+    }
+    for (m, k, n) in [(300, 700, 290), (100, 256, 10), (1, 300, 513), (64, 64, 64)] {
+        assert_eq!(
+            run_bits(m, k, n, Kernel::Avx2, 1),
+            run_bits(m, k, n, Kernel::Avx512, 1),
+            "{m}×{k}×{n}"
+        );
+    }
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn one_and_two_threads_give_identical_bits() {
+    let kernel = Kernel::best();
+    for (m, k, n) in [(400, 300, 350), (257, 513, 129)] {
+        assert_eq!(
+            run_bits(m, k, n, kernel, 1),
+            run_bits(m, k, n, kernel, 2),
+            "{m}×{k}×{n}"
+        );
+    }
+}
+
+#[test]
+#[should_panic(expected = "a.cols()")]
+fn dimension_mismatch_panics() {
+    let x = [0.0f32; 6];
+    let mut c = [0.0f32; 4];
+    let a = deepinit::MatRef::from_row_major(&x, 2, 3).unwrap();
+    deepinit::gemm::gemm(
+        1.0,
+        a,
+        a,
+        0.0,
+        deepinit::MatMut::from_row_major(&mut c, 2, 2).unwrap(),
+        &mut [],
+    );
+}
+
+#[test]
+#[should_panic(expected = "workspace")]
+fn short_workspace_panics() {
+    let x = [0.0f32; 64 * 64];
+    let mut c = [0.0f32; 64 * 64];
+    let a = deepinit::MatRef::from_row_major(&x, 64, 64).unwrap();
+    let mut ws = vec![0.0; gemm_workspace_len(64, 64, 64) - 1];
+    deepinit::gemm::gemm(
+        1.0,
+        a,
+        a,
+        0.0,
+        deepinit::MatMut::from_row_major(&mut c, 64, 64).unwrap(),
+        &mut ws,
+    );
+}
