@@ -8,11 +8,14 @@ pub const DEFAULT_INITS: &str =
     "normal,constant:0.01/zeros,xavier-uniform,xavier-normal,he-uniform,he-normal";
 
 fn opt(name: &'static str, value: &'static str, help: &'static str) -> Arg {
+    // Numbers may be negative (and are then refused with a clear message).
+    let numeric = matches!(value, "RATE" | "M" | "W" | "N");
     Arg::new(name)
         .long(name)
         .value_name(value)
         .help(help)
         .action(ArgAction::Set)
+        .allow_hyphen_values(numeric)
 }
 
 fn data_args(cmd: Command) -> Command {
@@ -135,11 +138,14 @@ pub fn parse(
             ),
             _ => {
                 let text = e.render().to_string();
-                let first = text
+                // The first paragraph, on one line.
+                let first: Vec<&str> = text
                     .lines()
-                    .next()
-                    .unwrap_or("invalid arguments")
-                    .trim_start_matches("error: ");
+                    .take_while(|l| !l.trim().is_empty())
+                    .map(str::trim)
+                    .collect();
+                let first = first.join(" ");
+                let first = first.trim_start_matches("error: ");
                 let tip = text
                     .lines()
                     .find_map(|l| l.trim().strip_prefix("tip: ").map(str::to_owned));

@@ -71,14 +71,15 @@ pub fn parse_given<T>(
         .transpose()
 }
 
-/// `--threads`, by default the available cores.
+/// `--threads`, by default the available cores; also sets the GEMM's thread count.
 pub fn threads(m: &ArgMatches) -> Result<usize, Failure> {
-    let n = parse_given(m, "threads", |s| spec::parse_count(s, "--threads"))?;
-    match n {
-        Some(0) => Err(Failure::input("--threads must be at least 1".into())),
-        Some(n) => Ok(n),
-        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
-    }
+    let n = match parse_given(m, "threads", |s| spec::parse_count(s, "--threads"))? {
+        Some(0) => return Err(Failure::input("--threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    deepinit::gemm::set_num_threads(n);
+    Ok(n)
 }
 
 /// `--train-limit` / `--test-limit`.
