@@ -5,35 +5,34 @@
 //! wall time of a run, and the mean wall time from the start of a run to the
 //! end of the first epoch whose mean accuracy reached 98 % ("never" if none).
 
-use crate::json::Json;
 use crate::plot::{Line, accuracy_png};
 use crate::progress::{Mode, Progress};
+use crate::report::{metrics_json, report_md, table};
 use crate::spec::{BiasSpec, InitSpec, parse_compare_entry, parse_count, parse_list};
 use crate::{Failure, given, parse_given, weights_sha256, write_json};
 use clap::ArgMatches;
 use deepinit::mlp::BiasInit;
 use deepinit::train::{EpochMetrics, TrainConfig, Trainer};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// One (init, seed) run.
-struct RunResult {
-    seed: u64,
-    epochs: Vec<EpochMetrics>,
-    elapsed: Vec<f64>,
-    sha: String,
-    error: Option<String>,
+pub struct RunResult {
+    pub seed: u64,
+    pub epochs: Vec<EpochMetrics>,
+    pub elapsed: Vec<f64>,
+    pub sha: String,
+    pub error: Option<String>,
 }
 
 /// The runs of one init and their summary over seeds.
-struct InitResult {
-    init: InitSpec,
-    bias: BiasSpec,
-    runs: Vec<RunResult>,
+pub struct InitResult {
+    pub init: InitSpec,
+    pub bias: BiasSpec,
+    pub runs: Vec<RunResult>,
 }
 
 impl InitResult {
-    fn label(&self) -> String {
+    pub fn label(&self) -> String {
         match self.bias {
             BiasSpec::Default => self.init.to_string(),
             BiasSpec::Zeros => format!("{}, zero bias", self.init),
@@ -48,23 +47,23 @@ impl InitResult {
             .collect()
     }
 
-    fn accuracy(&self) -> Vec<f64> {
+    pub fn accuracy(&self) -> Vec<f64> {
         self.mean_curve(|r, e| r.epochs[e].test_accuracy)
     }
 
-    fn time_to_98(&self) -> Option<f64> {
+    pub fn time_to_98(&self) -> Option<f64> {
         let e = self.accuracy().iter().position(|&a| a >= 0.98)?;
         Some(self.mean_curve(|r, e| r.elapsed[e])[e])
     }
 
-    fn final_loss(&self) -> f64 {
+    pub fn final_loss(&self) -> f64 {
         self.mean_curve(|r, e| r.epochs[e].test_loss)
             .last()
             .copied()
             .unwrap_or(f64::NAN)
     }
 
-    fn seconds(&self) -> f64 {
+    pub fn seconds(&self) -> f64 {
         self.runs
             .iter()
             .map(|r| r.elapsed.last().copied().unwrap_or(0.0))
@@ -74,13 +73,13 @@ impl InitResult {
 }
 
 /// Settings of the study.
-struct Study {
-    arch: &'static str,
-    layers: Vec<usize>,
-    inits: Vec<(InitSpec, BiasSpec)>,
-    seeds: Vec<u64>,
-    epochs: usize,
-    threads: usize,
+pub struct Study {
+    pub arch: &'static str,
+    pub layers: Vec<usize>,
+    pub inits: Vec<(InitSpec, BiasSpec)>,
+    pub seeds: Vec<u64>,
+    pub epochs: usize,
+    pub threads: usize,
 }
 
 fn study(m: &ArgMatches) -> Result<Study, Failure> {
@@ -176,165 +175,6 @@ fn run_one(
         sha: weights_sha256(trainer.model()),
         error,
     })
-}
-
-fn pct(a: f64) -> String {
-    if a.is_finite() {
-        format!("{:.2} %", a * 100.0)
-    } else {
-        "–".into()
-    }
-}
-
-/// The summary table: one row per init, as `(cells, markdown)`.
-fn table(results: &[InitResult]) -> (String, String) {
-    let head = [
-        "init",
-        "final acc",
-        "best",
-        "test loss",
-        "seconds",
-        "time to 98 %",
-    ];
-    let mut text = format!(
-        "{:<28} {:>10} {:>10} {:>10} {:>9} {:>13}\n",
-        head[0], head[1], head[2], head[3], head[4], head[5]
-    );
-    let mut md = format!("| {} |\n|---|---:|---:|---:|---:|---:|\n", head.join(" | "));
-    for r in results {
-        let acc = r.accuracy();
-        let last = acc.last().copied().unwrap_or(f64::NAN);
-        let best = acc.iter().copied().fold(f64::NAN, f64::max);
-        let to98 = r
-            .time_to_98()
-            .map_or("never".into(), |t| format!("{t:.1} s"));
-        let cells = [
-            r.label(),
-            pct(last),
-            pct(best),
-            format!("{:.4}", r.final_loss()),
-            format!("{:.1}", r.seconds()),
-            to98,
-        ];
-        let _ = writeln!(
-            text,
-            "{:<28} {:>10} {:>10} {:>10} {:>9} {:>13}",
-            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]
-        );
-        let _ = writeln!(md, "| {} |", cells.join(" | "));
-    }
-    (text, md)
-}
-
-fn metrics_json(s: &Study, results: &[InitResult]) -> Json {
-    let runs = results.iter().flat_map(|r| {
-        r.runs.iter().map(move |run| {
-            Json::obj([
-                ("init", Json::str(r.init.to_string())),
-                ("bias_init", Json::str(r.bias.name())),
-                ("seed", Json::Int(run.seed)),
-                (
-                    "epochs",
-                    Json::Arr(run.epochs.iter().map(crate::train::epoch_json).collect()),
-                ),
-                (
-                    "elapsed_seconds",
-                    Json::Arr(run.elapsed.iter().map(|&t| Json::Num(t)).collect()),
-                ),
-                ("weights_sha256", Json::str(run.sha.as_str())),
-                (
-                    "error",
-                    run.error
-                        .as_ref()
-                        .map_or(Json::Null, |e| Json::str(e.as_str())),
-                ),
-            ])
-        })
-    });
-    let summary = results.iter().map(|r| {
-        let acc = r.accuracy();
-        Json::obj([
-            ("init", Json::str(r.init.to_string())),
-            ("bias_init", Json::str(r.bias.name())),
-            (
-                "mean_test_accuracy",
-                Json::Arr(acc.iter().map(|&a| Json::Num(a)).collect()),
-            ),
-            (
-                "final_accuracy",
-                Json::Num(acc.last().copied().unwrap_or(f64::NAN)),
-            ),
-            (
-                "best_accuracy",
-                Json::Num(acc.iter().copied().fold(f64::NAN, f64::max)),
-            ),
-            ("final_test_loss", Json::Num(r.final_loss())),
-            ("seconds", Json::Num(r.seconds())),
-            (
-                "seconds_to_98",
-                r.time_to_98().map_or(Json::Null, Json::Num),
-            ),
-        ])
-    });
-    Json::obj([
-        ("arch", Json::str(s.arch)),
-        (
-            "layers",
-            Json::Arr(s.layers.iter().map(|&n| Json::int(n)).collect()),
-        ),
-        ("optimizer", Json::str("adam lr 0.001")),
-        ("batch", Json::int(100)),
-        ("epochs", Json::int(s.epochs)),
-        (
-            "seeds",
-            Json::Arr(s.seeds.iter().map(|&x| Json::Int(x)).collect()),
-        ),
-        ("threads", Json::int(s.threads)),
-        ("summary", Json::Arr(summary.collect())),
-        ("runs", Json::Arr(runs.collect())),
-    ])
-}
-
-fn report_md(
-    s: &Study,
-    results: &[InitResult],
-    md_table: &str,
-    data: &deepinit::mnist::Mnist,
-) -> String {
-    let layers: Vec<String> = s.layers.iter().map(usize::to_string).collect();
-    let seeds: Vec<String> = s.seeds.iter().map(u64::to_string).collect();
-    let mut out = format!(
-        "# Weight initialization on MNIST\n\n{} ReLU MLP, Adam (lr 0.001), batch 100, {} epochs, seeds {} \
-         ({} training and {} test images, pixels scaled to [0, 1]); accuracies are means over the seeds.\n\n{md_table}\n\
-         ![test accuracy per epoch](accuracy.png)\n\n\
-         A start of N(0, 1) weights saturates and learns badly; a constant start keeps every hidden unit \
-         identical (with zero biases they never learn different features); Xavier (Glorot & Bengio 2010) and \
-         He (He et al. 2015) scale the weights to the fan-in and fan-out and learn well.\n\n## Runs\n\n\
-         | init | seed | final acc | weights sha256 |\n|---|---:|---:|---|\n",
-        layers.join("-"),
-        s.epochs,
-        seeds.join(", "),
-        data.train.len,
-        data.test.len
-    );
-    for r in results {
-        for run in &r.runs {
-            let acc = run.epochs.last().map_or(f64::NAN, |e| e.test_accuracy);
-            let note = run
-                .error
-                .as_ref()
-                .map_or(String::new(), |e| format!(" ({e})"));
-            let _ = writeln!(
-                out,
-                "| {} | {} | {}{note} | `{}` |",
-                r.label(),
-                run.seed,
-                pct(acc),
-                run.sha
-            );
-        }
-    }
-    out
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {

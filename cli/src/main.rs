@@ -15,6 +15,8 @@ mod eval;
 mod json;
 mod plot;
 mod progress;
+mod report;
+mod settings;
 mod spec;
 mod train;
 

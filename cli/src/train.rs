@@ -1,216 +1,16 @@
-//! `deepinit train`: one MLP on MNIST, with checkpoints, resume and JSON
-//! metrics. A resumed run takes its settings from the checkpoint; a flag that
-//! contradicts them is refused, so that the continuation is bit-identical to
-//! an uninterrupted run.
+//! `deepinit train`: one MLP on MNIST, with checkpoints after every epoch,
+//! resume, and JSON metrics.
 
 use crate::json::Json;
 use crate::progress::{Mode, Progress};
-use crate::spec::{BiasSpec, InitSpec, parse_count, parse_layers};
+use crate::settings::{Run, asked_layers, resumed, settings};
+use crate::spec::{parse_count, parse_layers};
 use crate::{Failure, given, parse_given, weights_sha256, write_json};
 use clap::ArgMatches;
-use deepinit::activation::Activation;
-use deepinit::checkpoint::{Checkpoint, activation_name, keys, parse_activation};
-use deepinit::mlp::BiasInit;
+use deepinit::checkpoint::{Checkpoint, activation_name, keys};
 use deepinit::mnist::Mnist;
-use deepinit::optim::{AdamConfig, OptimizerConfig, SgdConfig};
-use deepinit::train::{EpochMetrics, TrainConfig, Trainer, evaluate};
-
-/// A train run's settings, as parsed.
-pub struct Run {
-    /// The harness configuration.
-    pub config: TrainConfig,
-    /// The weight init as named.
-    pub init: InitSpec,
-    /// The bias init.
-    pub bias: BiasSpec,
-}
-
-fn float(m: &ArgMatches, id: &str) -> Result<Option<f64>, Failure> {
-    parse_given(m, id, |s| match s.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("--{id} must be a finite number, got {s:?}")),
-    })
-}
-
-/// The optimizer from the flags, each unset one taken from `base`.
-fn optimizer(m: &ArgMatches, base: OptimizerConfig) -> Result<OptimizerConfig, Failure> {
-    let (lr, momentum, wd) = (
-        float(m, "lr")?,
-        float(m, "momentum")?,
-        float(m, "weight-decay")?,
-    );
-    if let Some(lr) = lr.filter(|&lr| lr <= 0.0) {
-        return Err(Failure::input(format!("--lr must be > 0, got {lr}")));
-    }
-    if let Some(v) = momentum.filter(|v| *v < 0.0).or(wd.filter(|v| *v < 0.0)) {
-        return Err(Failure::input(format!(
-            "--momentum and --weight-decay must be ≥ 0, got {v}"
-        )));
-    }
-    let name = match given(m, "optimizer").map(String::as_str) {
-        None => match base {
-            OptimizerConfig::Sgd(_) => "sgd",
-            _ => "adam",
-        },
-        Some(n @ ("adam" | "sgd")) => n,
-        Some(other) => {
-            return Err(Failure::input(format!(
-                "unknown optimizer {other:?}; known: adam, sgd"
-            )));
-        }
-    };
-    let nesterov = m.get_flag("nesterov");
-    Ok(match (name, base) {
-        ("adam", base) => {
-            if momentum.is_some() || nesterov {
-                return Err(Failure::input(
-                    "--momentum and --nesterov apply to --optimizer sgd only".into(),
-                ));
-            }
-            let mut a = if let OptimizerConfig::Adam(a) = base {
-                a
-            } else {
-                AdamConfig::new(1e-3)
-            };
-            a.lr = lr.unwrap_or(a.lr);
-            a.weight_decay = wd.unwrap_or(a.weight_decay);
-            OptimizerConfig::Adam(a)
-        }
-        (_, base) => {
-            let mut s = if let OptimizerConfig::Sgd(s) = base {
-                s
-            } else {
-                SgdConfig::new(0.01)
-            };
-            s.lr = lr.unwrap_or(s.lr);
-            s.momentum = momentum.unwrap_or(s.momentum);
-            s.nesterov = nesterov || s.nesterov;
-            s.weight_decay = wd.unwrap_or(s.weight_decay);
-            if s.nesterov && s.momentum == 0.0 {
-                return Err(Failure::input("--nesterov needs --momentum > 0".into()));
-            }
-            OptimizerConfig::Sgd(s)
-        }
-    })
-}
-
-fn agree<T: PartialEq + std::fmt::Debug>(flag: &str, asked: T, stored: T) -> Result<T, Failure> {
-    if asked == stored {
-        Ok(stored)
-    } else {
-        Err(Failure::input(format!(
-            "--{flag} {asked:?} differs from the checkpoint's {stored:?} (a resumed run keeps its settings)"
-        )))
-    }
-}
-
-fn activation(name: &str) -> Result<Activation, Failure> {
-    match parse_activation(name) {
-        Some(a) if a != Activation::Identity => Ok(a),
-        _ => Err(Failure::input(format!(
-            "unknown activation {name:?}; known: relu, sigmoid, tanh"
-        ))),
-    }
-}
-
-/// `adam (lr 0.001, weight decay 0)`.
-fn describe(o: &OptimizerConfig) -> String {
-    match o {
-        OptimizerConfig::Adam(a) => format!("adam (lr {}, weight decay {})", a.lr, a.weight_decay),
-        OptimizerConfig::Sgd(s) => format!(
-            "sgd (lr {}, momentum {}, nesterov {}, weight decay {})",
-            s.lr, s.momentum, s.nesterov, s.weight_decay
-        ),
-        _ => "another optimizer".into(),
-    }
-}
-
-/// The settings the flags ask for (defaults where unset), all but the layers,
-/// which need the data to be checked.
-fn settings(m: &ArgMatches) -> Result<Run, Failure> {
-    let mut config = TrainConfig::new(Vec::new());
-    config.activation = activation(given(m, "activation").map_or("relu", String::as_str))?;
-    config.optimizer = optimizer(m, OptimizerConfig::Adam(AdamConfig::new(1e-3)))?;
-    let init = parse_given(m, "init", InitSpec::parse)?.unwrap_or(InitSpec::XavierUniform);
-    let bias = parse_given(m, "bias-init", BiasSpec::parse)?.unwrap_or(BiasSpec::Default);
-    config.init = init.to_init();
-    config.bias_init = bias_init(bias);
-    config.batch_size = parse_given(m, "batch", |s| parse_count(s, "--batch"))?.unwrap_or(100);
-    if config.batch_size == 0 {
-        return Err(Failure::input("--batch must be at least 1".into()));
-    }
-    let seed = |s: &str| {
-        s.parse()
-            .map_err(|_| format!("--seed must be an unsigned integer, got {s:?}"))
-    };
-    config.seed = parse_given(m, "seed", seed)?.unwrap_or(777);
-    Ok(Run { config, init, bias })
-}
-
-fn bias_init(b: BiasSpec) -> BiasInit {
-    if b == BiasSpec::Zeros {
-        BiasInit::Zeros
-    } else {
-        BiasInit::Default
-    }
-}
-
-fn asked_layers(m: &ArgMatches, data: &Mnist) -> Result<Option<Vec<usize>>, Failure> {
-    let inputs = data.train.rows * data.train.cols;
-    given(m, "layers")
-        .map(|s| parse_layers(s, inputs, data.train.classes).map_err(Failure::input))
-        .transpose()
-}
-
-/// Settings of a resumed run: the checkpoint's; a flag given must agree.
-fn resumed(m: &ArgMatches, data: &Mnist, asked: Run, ckpt: &Checkpoint) -> Result<Run, Failure> {
-    let ck =
-        |e: deepinit::checkpoint::CheckpointError| Failure::input(format!("cannot resume: {e}"));
-    let bad = |e: String| Failure::input(format!("cannot resume: {e}"));
-    let layers = ckpt
-        .check_model(asked_layers(m, data)?.as_deref())
-        .map_err(ck)?;
-    let inputs = data.train.rows * data.train.cols;
-    if layers[0] != inputs || layers[layers.len() - 1] != data.train.classes {
-        return Err(bad(format!(
-            "the checkpoint's layers {layers:?} do not fit the data's {inputs} inputs and {} classes",
-            data.train.classes
-        )));
-    }
-    let mut config = TrainConfig::new(layers);
-    config.activation = activation(ckpt.require_metadata(keys::ACTIVATION).map_err(ck)?)?;
-    let stored_opt = ckpt.optimizer_config().map_err(ck)?;
-    if optimizer(m, stored_opt)? != stored_opt {
-        return Err(Failure::input(format!(
-            "the optimizer flags differ from the checkpoint's {} (a resumed run keeps its settings)",
-            describe(&stored_opt)
-        )));
-    }
-    config.optimizer = stored_opt;
-    let (seed, batch, _) = ckpt.run_position().map_err(ck)?;
-    (config.seed, config.batch_size) = (seed, batch);
-    let init = InitSpec::parse(ckpt.require_metadata(keys::INIT).map_err(ck)?).map_err(bad)?;
-    let bias = BiasSpec::parse(ckpt.require_metadata(keys::BIAS_INIT).map_err(ck)?).map_err(bad)?;
-    let check = |flag: &str| given(m, flag).is_some();
-    if check("activation") {
-        agree("activation", asked.config.activation, config.activation)?;
-    }
-    if check("seed") {
-        agree("seed", asked.config.seed, seed)?;
-    }
-    if check("batch") {
-        agree("batch", asked.config.batch_size, batch)?;
-    }
-    if check("init") {
-        agree("init", asked.init, init)?;
-    }
-    if check("bias-init") {
-        agree("bias-init", asked.bias, bias)?;
-    }
-    config.init = init.to_init();
-    config.bias_init = bias_init(bias);
-    Ok(Run { config, init, bias })
-}
+use deepinit::optim::OptimizerConfig;
+use deepinit::train::{EpochMetrics, Evaluation, Trainer, evaluate};
 
 /// The checkpoint of a trainer's current state, with the init names.
 pub fn checkpoint(trainer: &Trainer, run: &Run) -> Checkpoint {
@@ -270,8 +70,8 @@ pub fn epoch_json(e: &EpochMetrics) -> Json {
     ])
 }
 
-/// Runs `deepinit train`.
-pub fn main(m: &ArgMatches) -> Result<(), Failure> {
+/// The data, the run's settings and its trainer (fresh or resumed).
+fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer), Failure> {
     let epochs = parse_given(m, "epochs", |s| parse_count(s, "--epochs"))?.unwrap_or(15);
     let threads = crate::threads(m)?;
     let resume = match given(m, "resume") {
@@ -283,30 +83,33 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     };
     // Every flag that does not need the data is checked before loading it.
     let asked = settings(m)?;
+    let train_limit = crate::limits(m, "train-limit")?;
     let data = crate::data::load(
         given(m, "data"),
-        crate::limits(m, "train-limit")?,
+        train_limit,
         crate::limits(m, "test-limit")?,
     )?;
     let mut run = match &resume {
         Some((_, ckpt)) => resumed(m, &data, asked, ckpt)?,
         None => {
             let mut run = asked;
+            let (inputs, classes) = (data.train.rows * data.train.cols, data.train.classes);
             run.config.layers = match asked_layers(m, &data)? {
                 Some(layers) => layers,
-                None => parse_layers(
-                    "784,256,256,10",
-                    data.train.rows * data.train.cols,
-                    data.train.classes,
-                )
-                .map_err(|e| Failure::input(format!("the default {e}; give --layers")))?,
+                None => parse_layers("784,256,256,10", inputs, classes)
+                    .map_err(|e| Failure::input(format!("the default {e}; give --layers")))?,
             };
             run
         }
     };
-    run.config.epochs = epochs;
-    run.config.threads = threads;
-    let mut trainer = match &resume {
+    (run.config.epochs, run.config.threads) = (epochs, threads);
+    if data.train.len < run.config.batch_size {
+        let (len, batch) = (data.train.len, run.config.batch_size);
+        return Err(Failure::input(format!(
+            "the training set has {len} images, fewer than one batch of {batch}"
+        )));
+    }
+    let trainer = match &resume {
         Some((path, ckpt)) => {
             let state = ckpt
                 .to_train_state(&run.config)
@@ -316,68 +119,85 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
         None => Trainer::new(run.config.clone()),
     }
     .map_err(|e| Failure::input(e.to_string()))?;
-    if data.train.len < run.config.batch_size {
-        return Err(Failure::input(format!(
-            "the training set has {} images, fewer than one batch of {}",
-            data.train.len, run.config.batch_size
-        )));
-    }
-    let quiet = m.get_flag("quiet");
+    Ok((data, run, trainer))
+}
+
+/// Trains the remaining epochs, saving after each one (and once if none remain).
+fn train_epochs(
+    m: &ArgMatches,
+    data: &Mnist,
+    run: &Run,
+    trainer: &mut Trainer,
+) -> Result<Vec<EpochMetrics>, Failure> {
+    let mode = Mode::detect(m.get_flag("quiet"));
     let mut progress = Progress::new(
-        Mode::detect(quiet),
+        mode,
         String::new(),
-        epochs,
+        run.config.epochs,
         run.config.batch_size,
     );
-    let save = given(m, "save");
+    let save = |trainer: &Trainer| match given(m, "save") {
+        Some(path) => checkpoint(trainer, run)
+            .save(path)
+            .map_err(|e| Failure::runtime(format!("cannot save: {e}"))),
+        None => Ok(()),
+    };
     let mut metrics = Vec::new();
     while !trainer.is_finished() {
         let e = trainer
             .train_epoch(&data.train, &data.test, &mut progress)
             .map_err(Failure::training)?;
         metrics.push(e);
-        if let Some(path) = save {
-            checkpoint(&trainer, &run)
-                .save(path)
-                .map_err(|e| Failure::runtime(format!("cannot save: {e}")))?;
-        }
+        save(trainer)?;
     }
-    if let Some(path) = save.filter(|_| metrics.is_empty()) {
-        checkpoint(&trainer, &run)
-            .save(path)
-            .map_err(|e| Failure::runtime(format!("cannot save: {e}")))?;
+    if metrics.is_empty() {
+        save(trainer)?;
     }
+    Ok(metrics)
+}
+
+fn summary(m: &ArgMatches, eval: &Evaluation, metrics: &[EpochMetrics], sha: &str) {
+    if m.get_flag("quiet") {
+        return;
+    }
+    let seconds: f64 = metrics.iter().map(|e| e.seconds).sum();
+    println!(
+        "test accuracy {:.2} % ({}/{}), test loss {:.4}, {} epoch(s) in {seconds:.1} s of training",
+        eval.accuracy * 100.0,
+        eval.correct,
+        eval.len,
+        eval.loss,
+        metrics.len(),
+    );
+    println!("weights sha256 {sha}");
+    if let Some(path) = given(m, "save") {
+        println!("saved {path}");
+    }
+}
+
+/// Runs `deepinit train`.
+pub fn main(m: &ArgMatches) -> Result<(), Failure> {
+    let (data, run, mut trainer) = prepare(m)?;
+    let metrics = train_epochs(m, &data, &run, &mut trainer)?;
     let eval = evaluate(trainer.model(), &data.test).map_err(|e| Failure::input(e.to_string()))?;
     let sha = weights_sha256(trainer.model());
-    let train_seconds: f64 = metrics.iter().map(|e| e.seconds).sum();
-    if !quiet {
-        println!(
-            "test accuracy {:.2} % ({}/{}), test loss {:.4}, {} epoch(s) in {:.1} s of training",
-            eval.accuracy * 100.0,
-            eval.correct,
-            eval.len,
-            eval.loss,
-            metrics.len(),
-            train_seconds
-        );
-        println!("weights sha256 {sha}");
-        if let Some(path) = save {
-            println!("saved {path}");
-        }
-    }
+    summary(m, &eval, &metrics, &sha);
     if let Some(path) = given(m, "json") {
         let json = Json::obj([
             ("test_accuracy", Json::Num(eval.accuracy)),
             ("test_loss", Json::Num(eval.loss)),
             ("test_correct", Json::int(eval.correct)),
             ("test_samples", Json::int(eval.len)),
-            ("train_seconds", Json::Num(train_seconds)),
+            (
+                "train_seconds",
+                Json::Num(metrics.iter().map(|e| e.seconds).sum()),
+            ),
             (
                 "epochs",
                 Json::Arr(metrics.iter().map(epoch_json).collect()),
             ),
             ("weights_sha256", Json::str(sha)),
-            ("config", config_json(&run, threads, &data)),
+            ("config", config_json(&run, run.config.threads, &data)),
         ]);
         write_json(path, &json)?;
     }

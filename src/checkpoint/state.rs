@@ -51,7 +51,11 @@ pub fn parse_activation(name: &str) -> Option<Activation> {
 }
 
 fn slot_name(param: usize, slot: &str) -> String {
-    let kind = if param % 2 == 0 { "weight" } else { "bias" };
+    let kind = if param.is_multiple_of(2) {
+        "weight"
+    } else {
+        "bias"
+    };
     std::format!("optim.{}.{kind}.{slot}", param / 2)
 }
 
@@ -84,7 +88,7 @@ impl Checkpoint {
         let lens = state.model.param_lens();
         let layer_shape = |p: usize| {
             let layer = &state.model.layers()[p / 2];
-            if p % 2 == 0 {
+            if p.is_multiple_of(2) {
                 std::vec![layer.fan_out(), layer.fan_in()]
             } else {
                 std::vec![layer.fan_out()]
