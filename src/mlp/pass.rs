@@ -191,6 +191,8 @@ impl Mlp {
 
     /// Forward and backward pass on one batch: returns the mean softmax
     /// cross-entropy of `x` against `labels` and writes `∂L/∂θ` into `grads`.
+    /// When a logit is NaN or ±∞ the loss is undefined: it returns NaN and
+    /// leaves `grads` unspecified (callers stop training).
     ///
     /// # Panics
     /// As [`Mlp::forward`]; if `labels.len() != x.rows()`, a label is not below
@@ -207,8 +209,12 @@ impl Mlp {
         assert!(grads.fits(self), "gradients of another network shape");
         self.forward_unchecked(x, ws);
         let (b, classes, last) = (x.rows(), self.output_size(), self.layers.len() - 1);
+        let logits = &ws.acts[last][..b * classes];
+        if logits.iter().any(|z| !z.is_finite()) {
+            return f32::NAN;
+        }
         let loss = activation::softmax_cross_entropy(
-            &ws.acts[last][..b * classes],
+            logits,
             labels,
             classes,
             &mut ws.delta[..b * classes],
