@@ -94,7 +94,7 @@ impl Observer for Progress {
             self.start_bar(p);
         }
         if let Some(bar) = &self.bar
-            && (p.batch % 10 == 0 || p.batch == p.batches)
+            && (p.batch.is_multiple_of(10) || p.batch == p.batches)
         {
             let secs = self.epoch_start.elapsed().as_secs_f64().max(1e-9);
             let rate = (p.batch * self.batch_size) as f64 / secs;
