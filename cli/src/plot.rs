@@ -52,6 +52,9 @@ fn draw(rgb: &mut [u8], title: &str, lines: &[Line]) -> Result<(), Box<dyn std::
         .build_cartesian_2d(1.0..epochs as f64, y_min * 100.0..100.0)?;
     chart
         .configure_mesh()
+        .x_labels(epochs.min(16))
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .x_desc("epoch")
         .y_desc("test accuracy (%)")
         .label_style(("sans-serif", 15))
