@@ -1,8 +1,10 @@
 //! Checkpoints: named `f32` tensors and string metadata in the safetensors
 //! format, written atomically.
 //!
-//! A file is `N: u64 LE ‖ JSON header (N bytes) ‖ raw little-endian data` (see
-//! [`format`](self) below and the safetensors format description by Hugging
+//! A file is `N: u64 LE ‖ JSON header (N bytes, space-padded to a multiple of
+//! 8) ‖ raw little-endian data`, the header mapping each tensor name to
+//! `{"dtype": "F32", "shape": […], "data_offsets": [begin, end]}` plus a
+//! `"__metadata__"` string map (the safetensors format description by Hugging
 //! Face). The format is written and read by hand — a small JSON writer and a
 //! strict, non-recursive parser — so the library keeps its dependency count
 //! low. Reading never panics: every malformed, truncated or oversized input
@@ -188,6 +190,20 @@ impl Checkpoint {
     ///
     /// # Errors
     /// [`CheckpointError::Io`] naming the file that failed.
+    ///
+    /// # Examples
+    /// ```
+    /// use deepinit::checkpoint::Checkpoint;
+    /// let dir = std::env::temp_dir().join(format!("deepinit-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("model.safetensors");
+    /// let mut ckpt = Checkpoint::new();
+    /// ckpt.push("layers.0.bias", &[2], vec![0.5, -0.5]);
+    /// ckpt.save(&path)?;
+    /// assert_eq!(Checkpoint::load(&path)?, ckpt);
+    /// # std::fs::remove_dir_all(dir).unwrap();
+    /// # Ok::<(), deepinit::checkpoint::CheckpointError>(())
+    /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
         write_atomic(path.as_ref(), &self.to_bytes())
     }
