@@ -2,7 +2,7 @@
 //! (`normal[:STD]`, `uniform:LOW:HIGH`, `xavier-uniform`, …), comma-separated
 //! lists, and layer sizes. Every parser returns a one-line message on error.
 
-use deepinit::init::Init;
+use deepinit::init::{FanMode, Init, Nonlinearity};
 use std::fmt;
 
 /// A weight initializer as named on the command line.
@@ -109,23 +109,31 @@ impl InitSpec {
     }
 
     /// The library's initializer.
-    // TEMPORARY: the init branch's constructors are not merged yet; only the
-    // stand-in's are mapped. Replaced by the full mapping on merge.
     pub fn to_init(self) -> Init {
         match self {
+            InitSpec::Normal(std) => Init::normal(0.0, std),
             InitSpec::Uniform(low, high) => Init::uniform(low, high),
             InitSpec::Constant(v) => Init::constant(v),
+            InitSpec::TruncatedNormal(std) => {
+                Init::truncated_normal(0.0, std, -2.0 * std, 2.0 * std)
+            }
             InitSpec::XavierUniform => Init::xavier_uniform(1.0),
+            InitSpec::XavierNormal => Init::xavier_normal(1.0),
             InitSpec::HeUniform => Init::he_uniform(),
-            _ => Init::xavier_uniform(1.0),
+            InitSpec::HeNormal => Init::he_normal(),
+            InitSpec::LecunUniform => Init::lecun_uniform(),
+            InitSpec::LecunNormal => Init::lecun_normal(),
+            InitSpec::Orthogonal => Init::orthogonal(1.0),
+            // kaiming_uniform(a = √5): gain √(2/(1+5)), bound √3·gain/√fan_in = 1/√fan_in.
+            InitSpec::Default => {
+                Init::kaiming_uniform(Nonlinearity::LeakyRelu(SQRT_5), FanMode::In)
+            }
         }
     }
 }
 
 /// √5 as `f32`, PyTorch's `a` of `nn.Linear`'s default initializer.
-fn libm_sqrt5() -> f32 {
-    2.236_068
-}
+const SQRT_5: f32 = 2.236_068;
 
 impl fmt::Display for InitSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -281,8 +289,54 @@ mod tests {
     }
 
     #[test]
+    fn every_init_fills_a_layer_within_its_bounds() {
+        use deepinit::init::Fans;
+        use rand_core::SeedableRng;
+        let (fan_in, fan_out) = (784, 256);
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+        let mut w = vec![0.0f32; fan_in * fan_out];
+        let max_abs = |w: &[f32]| w.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        for name in [
+            "normal",
+            "uniform:-0.1:0.2",
+            "constant:0.01",
+            "truncated-normal:0.02",
+            "xavier-uniform",
+            "xavier-normal",
+            "he-uniform",
+            "he-normal",
+            "lecun-uniform",
+            "lecun-normal",
+            "orthogonal",
+            "default",
+        ] {
+            let spec = InitSpec::parse(name).unwrap();
+            spec.to_init()
+                .fill(&mut w, Fans::new(fan_in, fan_out), &mut rng)
+                .unwrap();
+            assert!(w.iter().all(|v| v.is_finite()), "{name}");
+        }
+        // `default` is U(±1/√fan_in): 200 704 draws reach within 0.1 % of the bound.
+        InitSpec::Default
+            .to_init()
+            .fill(&mut w, Fans::new(fan_in, fan_out), &mut rng)
+            .unwrap();
+        let bound = 1.0 / (fan_in as f32).sqrt();
+        assert!(
+            max_abs(&w) <= bound && max_abs(&w) > 0.999 * bound,
+            "{} vs {bound}",
+            max_abs(&w)
+        );
+        InitSpec::TruncatedNormal(0.02)
+            .to_init()
+            .fill(&mut w, Fans::new(fan_in, fan_out), &mut rng)
+            .unwrap();
+        assert!(max_abs(&w) <= 0.04);
+    }
+
+    #[test]
     fn sqrt5_is_the_nearest_f32() {
-        assert_eq!(libm_sqrt5(), 5f64.sqrt() as f32);
+        assert_eq!(SQRT_5, 5f64.sqrt() as f32);
     }
 
     #[test]

@@ -38,7 +38,7 @@ use crate::activation::Activation;
 use crate::init::{Init, InitError};
 
 /// Why a network cannot be built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum MlpError {
     /// Fewer than two sizes (an input and an output) were given.
