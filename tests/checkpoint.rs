@@ -271,6 +271,39 @@ fn save_then_load_and_no_temporary_file_left() {
 }
 
 #[test]
+fn loading_files_checks_lengths_before_reading_the_data() {
+    let dir = scratch_dir("lengths");
+    let bytes = small_model().to_bytes();
+    let path = dir.join("cut.safetensors");
+    let n = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    for len in [0, 5, 8, n - 1, n, n + 3, bytes.len() - 1] {
+        fs::write(&path, &bytes[..len]).unwrap();
+        let err = Checkpoint::load(&path).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::Truncated { available, .. } if available == len as u64),
+            "{len}: {err:?}"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(&[0; 4]);
+    fs::write(&path, &longer).unwrap();
+    assert!(matches!(
+        Checkpoint::load(&path),
+        Err(CheckpointError::DataLayout { .. })
+    ));
+    let mut huge = u64::MAX.to_le_bytes().to_vec();
+    huge.extend_from_slice(b"{}");
+    fs::write(&path, &huge).unwrap();
+    assert!(matches!(
+        Checkpoint::load(&path),
+        Err(CheckpointError::HeaderTooLarge { .. })
+    ));
+    fs::write(&path, &bytes).unwrap();
+    assert_eq!(Checkpoint::load(&path).unwrap(), small_model());
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn failed_save_leaves_the_previous_file_intact() {
     let dir = scratch_dir("atomic");
     let path = dir.join("model.safetensors");

@@ -50,15 +50,17 @@ fn bits(t: &Trainer) -> Vec<u32> {
         .collect()
 }
 
-fn resume_matches_one_run(optimizer: OptimizerConfig) {
+fn resume_matches_one_run(name: &str, optimizer: OptimizerConfig) {
     let (train, test) = (dataset(60, 1), dataset(30, 2));
     let mut whole = Trainer::new(config(optimizer, 3)).unwrap();
     whole.run(&train, &test, &mut ()).unwrap();
 
     let mut first = Trainer::new(config(optimizer, 1)).unwrap();
     first.run(&train, &test, &mut ()).unwrap();
-    let path =
-        std::env::temp_dir().join(format!("deepinit-state-{}.safetensors", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "deepinit-state-{name}-{}.safetensors",
+        std::process::id()
+    ));
     Checkpoint::from_train_state(&first.state(), first.config())
         .save(&path)
         .unwrap();
@@ -81,7 +83,7 @@ fn resume_matches_one_run(optimizer: OptimizerConfig) {
 
 #[test]
 fn adam_resume_is_bit_identical() {
-    resume_matches_one_run(OptimizerConfig::Adam(AdamConfig::new(3e-3)));
+    resume_matches_one_run("adam", OptimizerConfig::Adam(AdamConfig::new(3e-3)));
 }
 
 #[test]
@@ -92,7 +94,7 @@ fn sgd_momentum_resume_is_bit_identical() {
         nesterov: true,
         weight_decay: 1e-4,
     };
-    resume_matches_one_run(OptimizerConfig::Sgd(sgd));
+    resume_matches_one_run("sgd", OptimizerConfig::Sgd(sgd));
 }
 
 #[test]

@@ -74,40 +74,78 @@ struct Entry {
     end: u64,
 }
 
-/// Parses and validates safetensors bytes.
-pub(crate) fn decode(bytes: &[u8]) -> Result<Checkpoint, CheckpointError> {
-    let available = bytes.len() as u64;
-    let Some(prefix) = bytes.first_chunk::<8>() else {
+/// A validated header: the metadata, the tensor entries sorted by offset,
+/// and where the data section starts in the file.
+pub(crate) struct Layout {
+    metadata: BTreeMap<String, String>,
+    entries: Vec<Entry>,
+    /// Byte offset of the data section (8 + header length).
+    pub(crate) data_start: u64,
+    /// Length of the data section the header describes.
+    pub(crate) data_len: u64,
+}
+
+/// The header length declared by the first 8 bytes of `head`, if present.
+pub(crate) fn header_len(head: &[u8]) -> Option<u64> {
+    head.first_chunk::<8>().map(|p| u64::from_le_bytes(*p))
+}
+
+/// Parses the length prefix and the header at the start of `head` (which
+/// holds at least the prefix and the header, or the whole file if shorter) of
+/// a file of `file_len` bytes, and checks that the tensors tile the rest of
+/// the file exactly.
+pub(crate) fn decode_layout(head: &[u8], file_len: u64) -> Result<Layout, CheckpointError> {
+    let Some(n) = header_len(head) else {
+        let available = file_len;
         return Err(CheckpointError::Truncated {
             what: "header length",
             needed: 8,
             available,
         });
     };
-    let n = u64::from_le_bytes(*prefix);
     if n > MAX_HEADER_LEN {
         return Err(CheckpointError::HeaderTooLarge {
             len: n,
             max: MAX_HEADER_LEN,
         });
     }
-    if n > available - 8 {
+    let Some(header) = head.get(8..8 + n as usize) else {
         return Err(CheckpointError::Truncated {
             what: "header",
             needed: 8 + n,
-            available,
+            available: file_len,
         });
-    }
-    let header = &bytes[8..8 + n as usize];
+    };
     if let Err(e) = core::str::from_utf8(header) {
         return Err(CheckpointError::HeaderNotUtf8 {
             offset: e.valid_up_to(),
         });
     }
     let (metadata, mut entries) = parse_header(header)?;
-    let data = &bytes[8 + n as usize..];
-    check_layout(&mut entries, 8 + n, available)?;
-    let tensors = entries
+    check_layout(&mut entries, 8 + n, file_len)?;
+    Ok(Layout {
+        metadata,
+        entries,
+        data_start: 8 + n,
+        data_len: file_len - 8 - n,
+    })
+}
+
+/// The checkpoint of `layout` with its data section `data`.
+pub(crate) fn decode_data(layout: Layout, data: &[u8]) -> Result<Checkpoint, CheckpointError> {
+    if data.len() as u64 != layout.data_len {
+        let (needed, available) = (
+            layout.data_start + layout.data_len,
+            layout.data_start + data.len() as u64,
+        );
+        return Err(CheckpointError::Truncated {
+            what: "tensor data",
+            needed,
+            available,
+        });
+    }
+    let tensors = layout
+        .entries
         .into_iter()
         .map(|e| {
             let raw = &data[e.begin as usize..e.end as usize];
@@ -121,7 +159,17 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Checkpoint, CheckpointError> {
             }
         })
         .collect();
-    Ok(Checkpoint { tensors, metadata })
+    Ok(Checkpoint {
+        tensors,
+        metadata: layout.metadata,
+    })
+}
+
+/// Parses and validates safetensors bytes.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Checkpoint, CheckpointError> {
+    let layout = decode_layout(bytes, bytes.len() as u64)?;
+    let data = &bytes[layout.data_start as usize..];
+    decode_data(layout, data)
 }
 
 impl From<SyntaxError> for CheckpointError {

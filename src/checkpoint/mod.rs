@@ -176,11 +176,13 @@ impl Checkpoint {
     /// [`from_bytes`](Self::from_bytes).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, CheckpointError> {
         let path = path.as_ref();
-        let bytes = fs::read(path).map_err(|source| CheckpointError::Io {
-            path: path.into(),
-            source,
-        })?;
-        Self::from_bytes(&bytes)
+        read_file(path).map_err(|e| match e {
+            ReadError::Io(source) => CheckpointError::Io {
+                path: path.into(),
+                source,
+            },
+            ReadError::Format(e) => e,
+        })?
     }
 
     /// Writes the checkpoint to `path` atomically: into `.<name>.tmp` in the
@@ -207,6 +209,38 @@ impl Checkpoint {
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
         write_atomic(path.as_ref(), &self.to_bytes())
     }
+}
+
+enum ReadError {
+    Io(std::io::Error),
+    Format(CheckpointError),
+}
+
+/// Reads the header first and the data only once the header's layout matches
+/// the file's length, so that memory stays bounded by what the file holds.
+fn read_file(path: &Path) -> Result<Result<Checkpoint, CheckpointError>, ReadError> {
+    use std::io::Read;
+    let mut file = fs::File::open(path).map_err(ReadError::Io)?;
+    let file_len = file.metadata().map_err(ReadError::Io)?.len();
+    let mut head = Vec::new();
+    (&mut file)
+        .take(8)
+        .read_to_end(&mut head)
+        .map_err(ReadError::Io)?;
+    let n = format::header_len(&head)
+        .filter(|&n| n <= MAX_HEADER_LEN)
+        .unwrap_or(0);
+    (&mut file)
+        .take(n)
+        .read_to_end(&mut head)
+        .map_err(ReadError::Io)?;
+    let layout = format::decode_layout(&head, file_len).map_err(ReadError::Format)?;
+    let mut data = Vec::with_capacity(layout.data_len as usize);
+    // One byte more than expected reveals a file that grew meanwhile.
+    file.take(layout.data_len + 1)
+        .read_to_end(&mut data)
+        .map_err(ReadError::Io)?;
+    Ok(format::decode_data(layout, &data))
 }
 
 /// The temporary file [`Checkpoint::save`] writes before renaming it to `path`.
