@@ -71,20 +71,28 @@ fn pow2i(k: i32x8) -> f32x8 {
 /// eˣ in each lane (≤ 1 ulp; NaN → NaN, −∞ → 0, +∞ → +∞).
 #[inline(always)]
 pub(crate) fn exp(x: f32x8) -> f32x8 {
+    x.is_nan().select(x, exp_non_nan(x))
+}
+
+/// eˣ for non-NaN lanes (NaN lanes give an unspecified value; callers restore
+/// NaN themselves).
+#[inline(always)]
+pub(crate) fn exp_non_nan(x: f32x8) -> f32x8 {
     let xc = x
         .fast_max(f32x8::splat(EXP_LO))
         .fast_min(f32x8::splat(EXP_HI));
-    let n = (xc * f32x8::splat(LOG2E) + f32x8::splat(ROUNDER)) - f32x8::splat(ROUNDER);
+    // t = 1.5·2²³ + n exactly, so n is also t's low mantissa bits.
+    let t = xc * f32x8::splat(LOG2E) + f32x8::splat(ROUNDER);
+    let n = t - f32x8::splat(ROUNDER);
     let r = xc - n * f32x8::splat(C1) - n * f32x8::splat(C2);
     let mut p = f32x8::splat(P[0]);
     for &c in &P[1..] {
         p = p * r + f32x8::splat(c);
     }
     let e = p * (r * r) + r + f32x8::ONE;
-    let k = n.round_int();
+    let k = t.to_bits().cast_signed() - i32x8::splat(ROUNDER.to_bits().cast_signed());
     let k1 = k >> 1u32;
-    let y = e * pow2i(k1) * pow2i(k - k1);
-    x.is_nan().select(x, y)
+    e * pow2i(k1) * pow2i(k - k1)
 }
 
 /// σ(x) = 1/(1 + e^(−x)) in each lane.
@@ -92,7 +100,7 @@ pub(crate) fn exp(x: f32x8) -> f32x8 {
 pub(crate) fn sigmoid(x: f32x8) -> f32x8 {
     let deep = x.simd_lt(f32x8::splat(SIGMOID_DEEP));
     // One exp serves both branches: e^x deep in the left tail, else e^(−x).
-    let e = exp(deep.select(x, -x));
+    let e = exp_non_nan(deep.select(x, -x));
     let y = deep.select(e, f32x8::ONE / (f32x8::ONE + e));
     x.is_nan().select(x, y)
 }
@@ -107,7 +115,7 @@ pub(crate) fn tanh(x: f32x8) -> f32x8 {
         q = q * z + f32x8::splat(c);
     }
     let small = a + a * z * q;
-    let e = exp(a + a);
+    let e = exp_non_nan(a + a);
     let large = f32x8::ONE - f32x8::splat(2.0) / (f32x8::ONE + e);
     let t = a.simd_lt(f32x8::splat(TANH_SMALL)).select(small, large);
     let y = t | (x & f32x8::splat(-0.0));

@@ -1,0 +1,348 @@
+//! Loader for datasets in the MNIST format (Y. LeCun, C. Cortes and
+//! C. J. C. Burges, "THE MNIST DATABASE of handwritten digits"): four IDX
+//! files per directory, raw or gzip-compressed, named either
+//! `train-images-idx3-ubyte[.gz]` or `train-images.idx3-ubyte[.gz]` (same for
+//! `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`).
+//!
+//! Images are u8 IDX arrays of shape n × rows × cols, labels u8 arrays of
+//! shape n with every label < 10. Pixels stay u8 in memory (47 MB for the
+//! MNIST training set instead of 188 MB as f32); scale them as x/255 per batch.
+//! Each file is streamed with its size bounded by its own header (see
+//! [`read_idx`]); optionally every file is checked against the SHA-256 listed
+//! in a `SHA256SUMS` file in the same directory, as `sha256sum -c` would.
+//! Any dataset in this format loads (e.g. Fashion-MNIST).
+
+use crate::idx::{DataType, Idx};
+use crate::sha256::{Sha256, to_hex};
+use std::format;
+use std::fs::File;
+use std::io::{self, BufReader};
+use std::path::{Path, PathBuf};
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+mod error;
+mod read;
+
+pub use error::MnistError;
+use read::Hashing;
+pub use read::{ReadIdxError, read_idx, read_idx_gz};
+
+/// Number of classes of an MNIST-format dataset (labels are 0‥9).
+pub const CLASSES: usize = 10;
+/// Environment variable naming the data directory.
+pub const DATA_ENV: &str = "DEEPINIT_DATA";
+/// Data directory used when neither an explicit one nor [`DATA_ENV`] is given.
+pub const DEFAULT_DATA_DIR: &str = "data/mnist";
+
+/// One split of an MNIST-format dataset: `len` images of `rows × cols` `u8`
+/// pixels, stored image after image, row-major, and one label per image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dataset {
+    /// Pixels, `len · rows · cols` bytes.
+    pub images: Vec<u8>,
+    /// Labels, `len` bytes, each `< classes`.
+    pub labels: Vec<u8>,
+    /// Number of images.
+    pub len: usize,
+    /// Image height in pixels.
+    pub rows: usize,
+    /// Image width in pixels.
+    pub cols: usize,
+    /// Number of classes (10 for MNIST).
+    pub classes: usize,
+}
+
+impl Dataset {
+    /// Pixels per image, `rows · cols`.
+    #[must_use]
+    pub fn image_len(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// The pixels of image `i`.
+    ///
+    /// # Panics
+    /// If `i ≥ len`.
+    #[must_use]
+    pub fn image(&self, i: usize) -> &[u8] {
+        assert!(
+            i < self.len,
+            "image {i} out of range for {} images",
+            self.len
+        );
+        let n = self.image_len();
+        &self.images[i * n..(i + 1) * n]
+    }
+}
+
+/// The training and test splits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mnist {
+    /// 60 000 images for MNIST.
+    pub train: Dataset,
+    /// 10 000 images for MNIST.
+    pub test: Dataset,
+}
+
+/// Options of [`load_mnist_with`]; [`Default`] is what [`load_mnist`] uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MnistOptions {
+    /// Check every file (as stored, e.g. the `.gz`) against `SHA256SUMS` in
+    /// the same directory; a missing `SHA256SUMS` or entry is an error.
+    /// Default `false`.
+    pub verify_checksums: bool,
+    /// Largest accepted declared size of one decompressed file, in bytes.
+    /// Default 1 GiB (MNIST's largest file is 47 MB).
+    pub max_file_bytes: usize,
+    /// Required image size (rows, cols); `None` accepts any size (train and
+    /// test must still agree). Default `Some((28, 28))`.
+    pub image_size: Option<(usize, usize)>,
+}
+
+impl Default for MnistOptions {
+    fn default() -> Self {
+        Self {
+            verify_checksums: false,
+            max_file_bytes: 1 << 30,
+            image_size: Some((28, 28)),
+        }
+    }
+}
+
+/// The data directory from [`DATA_ENV`] if set and non-empty, else
+/// [`DEFAULT_DATA_DIR`] (relative to the working directory).
+#[must_use]
+pub fn default_data_dir() -> PathBuf {
+    match std::env::var_os(DATA_ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(DEFAULT_DATA_DIR),
+    }
+}
+
+/// `explicit` if given (e.g. a `--data DIR` flag), else [`default_data_dir`].
+#[must_use]
+pub fn resolve_data_dir(explicit: Option<&Path>) -> PathBuf {
+    explicit.map_or_else(default_data_dir, Path::to_path_buf)
+}
+
+/// Loads both splits from `dir` with [`MnistOptions::default`].
+///
+/// # Errors
+/// See [`load_mnist_with`].
+///
+/// # Examples
+/// ```
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
+/// let mnist = deepinit::mnist::load_mnist(dir)?;
+/// assert_eq!((mnist.train.len, mnist.test.len), (60_000, 10_000));
+/// assert_eq!(&mnist.test.labels[..3], &[7, 2, 1]);
+/// # Ok::<(), deepinit::mnist::MnistError>(())
+/// ```
+pub fn load_mnist(dir: impl AsRef<Path>) -> Result<Mnist, MnistError> {
+    load_mnist_with(dir, &MnistOptions::default())
+}
+
+/// Loads both splits from `dir`.
+///
+/// # Errors
+/// A [`MnistError`] naming the file: missing (listing every path tried),
+/// unreadable, not IDX, larger than declared or than the limit, not u8 of
+/// the right rank/size, image/label counts differing, a label ≥ 10, or (with
+/// `verify_checksums`) a SHA-256 mismatch or missing entry.
+pub fn load_mnist_with(dir: impl AsRef<Path>, options: &MnistOptions) -> Result<Mnist, MnistError> {
+    let dir = dir.as_ref();
+    let sums = if options.verify_checksums {
+        Some(Sums::load(dir)?)
+    } else {
+        None
+    };
+    let train = load_split(dir, "train", options, options.image_size, sums.as_ref())?;
+    let size = options.image_size.or(Some((train.rows, train.cols)));
+    let test = load_split(dir, "t10k", options, size, sums.as_ref())?;
+    Ok(Mnist { train, test })
+}
+
+/// The accepted paths of one file, in the order they are tried.
+fn candidates(dir: &Path, split: &str, kind: &str, rank: u8) -> [PathBuf; 4] {
+    let dash = format!("{split}-{kind}-idx{rank}-ubyte");
+    let dot = format!("{split}-{kind}.idx{rank}-ubyte");
+    [
+        dir.join(format!("{dash}.gz")),
+        dir.join(&dash),
+        dir.join(format!("{dot}.gz")),
+        dir.join(&dot),
+    ]
+}
+
+fn find(dir: &Path, split: &str, kind: &str, rank: u8) -> Result<PathBuf, MnistError> {
+    let tried = candidates(dir, split, kind, rank);
+    match tried.iter().find(|p| p.is_file()) {
+        Some(p) => Ok(p.clone()),
+        None => Err(MnistError::MissingFile {
+            tried: tried.to_vec(),
+        }),
+    }
+}
+
+/// Reads one u8 IDX file of the given rank; returns its data bytes and dims.
+fn load_u8(
+    path: &Path,
+    rank: usize,
+    what: &str,
+    options: &MnistOptions,
+    sums: Option<&Sums>,
+) -> Result<(Vec<u8>, [usize; 3]), MnistError> {
+    let mut bytes = read_file(path, options, sums)?;
+    let idx = Idx::parse(&bytes).map_err(|source| MnistError::Idx {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if idx.dtype() != DataType::U8 || idx.rank() != rank {
+        let detail = format!(
+            "expected u8 {what} of rank {rank}, found {} of rank {}",
+            idx.dtype().name(),
+            idx.rank()
+        );
+        return Err(MnistError::Format {
+            path: path.to_path_buf(),
+            detail,
+        });
+    }
+    let mut dims = [1; 3];
+    for (d, v) in dims.iter_mut().zip(idx.dims()) {
+        *d = v;
+    }
+    let header_len = idx.header().header_len();
+    bytes.drain(..header_len);
+    Ok((bytes, dims))
+}
+
+fn load_split(
+    dir: &Path,
+    split: &str,
+    options: &MnistOptions,
+    size: Option<(usize, usize)>,
+    sums: Option<&Sums>,
+) -> Result<Dataset, MnistError> {
+    let images_path = find(dir, split, "images", 3)?;
+    let labels_path = find(dir, split, "labels", 1)?;
+    let (images, [len, rows, cols]) = load_u8(&images_path, 3, "images", options, sums)?;
+    if let Some((r, c)) = size.filter(|&s| s != (rows, cols)) {
+        let detail = format!("images are {rows}×{cols}, expected {r}×{c}");
+        return Err(MnistError::Format {
+            path: images_path,
+            detail,
+        });
+    }
+    let (labels, [count, ..]) = load_u8(&labels_path, 1, "labels", options, sums)?;
+    if count != len {
+        return Err(MnistError::CountMismatch {
+            images_path,
+            images: len,
+            labels_path,
+            labels: count,
+        });
+    }
+    if let Some(index) = labels.iter().position(|&l| usize::from(l) >= CLASSES) {
+        let label = labels[index];
+        return Err(MnistError::BadLabel {
+            path: labels_path,
+            index,
+            label,
+            classes: CLASSES,
+        });
+    }
+    Ok(Dataset {
+        images,
+        labels,
+        len,
+        rows,
+        cols,
+        classes: CLASSES,
+    })
+}
+
+/// Streams one file (gzip if its name ends in `.gz`), checking its SHA-256
+/// over the bytes as stored when `sums` is given.
+fn read_file(
+    path: &Path,
+    options: &MnistOptions,
+    sums: Option<&Sums>,
+) -> Result<Vec<u8>, MnistError> {
+    let io_err = |source| MnistError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let mut src = Hashing {
+        inner: BufReader::new(file),
+        hasher: Sha256::new(),
+    };
+    let limit = options.max_file_bytes;
+    let result = if path.extension().is_some_and(|e| e == "gz") {
+        read_idx_gz(&mut src, limit)
+    } else {
+        read_idx(&mut src, limit)
+    };
+    if let Some(sums) = sums {
+        // Hash the rest of the file too, so the digest covers it as stored;
+        // a mismatch explains a parse failure better than the failure itself.
+        io::copy(&mut src, &mut io::sink()).map_err(io_err)?;
+        sums.check(path, &to_hex(&src.hasher.finalize()))?;
+    }
+    result.map_err(|e| MnistError::from_read(path.to_path_buf(), e))
+}
+
+/// The entries of a `SHA256SUMS` file: (file name, lowercase hex digest).
+struct Sums {
+    path: PathBuf,
+    entries: Vec<(String, String)>,
+}
+
+impl Sums {
+    fn load(dir: &Path) -> Result<Self, MnistError> {
+        let path = dir.join("SHA256SUMS");
+        if !path.is_file() {
+            return Err(MnistError::MissingFile {
+                tried: std::vec![path],
+            });
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| MnistError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let entries = text
+            .lines()
+            .filter_map(|line| {
+                let (hex, name) = line.trim().split_once(char::is_whitespace)?;
+                let name = name.trim_start().trim_start_matches('*');
+                Some((name.to_string(), hex.to_ascii_lowercase()))
+            })
+            .collect();
+        Ok(Self { path, entries })
+    }
+
+    fn check(&self, file: &Path, actual: &[u8; 64]) -> Result<(), MnistError> {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some((_, expected)) = self.entries.iter().find(|(n, _)| *n == name) else {
+            return Err(MnistError::ChecksumMissing {
+                sums: self.path.clone(),
+                file: name,
+            });
+        };
+        let actual = String::from_utf8_lossy(actual).into_owned();
+        if *expected != actual {
+            let (path, expected) = (file.to_path_buf(), expected.clone());
+            return Err(MnistError::ChecksumMismatch {
+                path,
+                expected,
+                actual,
+            });
+        }
+        Ok(())
+    }
+}

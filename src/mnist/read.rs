@@ -1,0 +1,187 @@
+//! Bounded streaming of one IDX file from a reader (raw or gzip).
+//!
+//! The 4-byte magic and the dimensions are read first; they declare the exact
+//! file size S = 4 + 4·rank + len·size. Then exactly S − header bytes are read
+//! and one more read must report end of stream. Memory never exceeds
+//! min(S, what the stream actually delivers) ≤ `max_bytes`, so a gzip bomb (a
+//! tiny archive that inflates to gigabytes) is rejected after at most S + 1
+//! decompressed bytes.
+
+use crate::idx::{self, Header, Idx, IdxError};
+use crate::sha256::Sha256;
+use std::fmt;
+use std::io::{self, Read};
+use std::vec::Vec;
+
+/// Initial reservation cap: data beyond it is only allocated as it arrives.
+const RESERVE_CAP: usize = 1 << 26;
+
+/// Why an IDX stream could not be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReadIdxError {
+    /// The reader failed (for gzip input this includes corrupt compressed
+    /// data and CRC mismatches).
+    Io(io::Error),
+    /// The bytes are not valid IDX (bad magic, unknown type, truncated, …).
+    Idx(IdxError),
+    /// The header declares a file larger than the caller's limit.
+    TooLarge {
+        /// Declared size in bytes (header + data).
+        declared: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The stream continues after the declared data (e.g. a gzip bomb).
+    TrailingData {
+        /// Declared size in bytes (header + data); more followed.
+        declared: usize,
+    },
+}
+
+impl fmt::Display for ReadIdxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "read failed: {e}"),
+            Self::Idx(e) => write!(f, "{e}"),
+            Self::TooLarge { declared, limit } => write!(
+                f,
+                "IDX header declares {declared} bytes, more than the limit of {limit}"
+            ),
+            Self::TrailingData { declared } => write!(
+                f,
+                "data continues after the {declared} bytes the IDX header declares"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadIdxError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            Self::Idx(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<IdxError> for ReadIdxError {
+    fn from(e: IdxError) -> Self {
+        Self::Idx(e)
+    }
+}
+
+impl From<io::Error> for ReadIdxError {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// Reads into `buf[from..]` until full or end of stream; returns bytes filled.
+fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Reads one complete IDX file (header + data, exactly as declared) from
+/// `reader` and validates it; returns its bytes (parse them with
+/// [`Idx::parse`], which cannot fail on them).
+///
+/// # Errors
+/// [`ReadIdxError::Io`] if the reader fails, [`ReadIdxError::Idx`] for invalid
+/// or truncated data, [`ReadIdxError::TooLarge`] if the header declares more
+/// than `max_bytes`, [`ReadIdxError::TrailingData`] if the stream is longer.
+///
+/// # Examples
+/// ```
+/// let file = [0u8, 0, 0x08, 1, 0, 0, 0, 2, 7, 9];
+/// let bytes = deepinit::mnist::read_idx(&file[..], 1 << 20)?;
+/// assert_eq!(bytes, file);
+/// # Ok::<(), deepinit::mnist::ReadIdxError>(())
+/// ```
+pub fn read_idx<R: Read>(mut reader: R, max_bytes: usize) -> Result<Vec<u8>, ReadIdxError> {
+    let mut magic = [0u8; 4];
+    let got = fill(&mut reader, &mut magic)?;
+    if got < 4 {
+        return Err(IdxError::Truncated {
+            expected: 4,
+            found: got,
+        }
+        .into());
+    }
+    let header_len = idx::header_len(magic)?;
+    let mut buf = std::vec![0u8; header_len];
+    buf[..4].copy_from_slice(&magic);
+    let got = 4 + fill(&mut reader, &mut buf[4..])?;
+    if got < header_len {
+        return Err(IdxError::Truncated {
+            expected: header_len,
+            found: got,
+        }
+        .into());
+    }
+    let declared = Header::parse(&buf)?.total_len();
+    if declared > max_bytes {
+        return Err(ReadIdxError::TooLarge {
+            declared,
+            limit: max_bytes,
+        });
+    }
+    buf.reserve_exact((declared - header_len).min(RESERVE_CAP));
+    let data_len = (declared - header_len) as u64;
+    (&mut reader).take(data_len).read_to_end(&mut buf)?;
+    if buf.len() < declared {
+        return Err(IdxError::Truncated {
+            expected: declared,
+            found: buf.len(),
+        }
+        .into());
+    }
+    if fill(&mut reader, &mut [0u8; 1])? != 0 {
+        return Err(ReadIdxError::TrailingData { declared });
+    }
+    Idx::parse(&buf)?;
+    Ok(buf)
+}
+
+/// [`read_idx`] on gzip-compressed input (one gzip member; its CRC-32 and
+/// length are checked when the stream ends).
+///
+/// # Errors
+/// As [`read_idx`]; corrupt gzip data is [`ReadIdxError::Io`].
+///
+/// # Examples
+/// ```
+/// use std::io::Write;
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+/// gz.write_all(&[0, 0, 0x08, 1, 0, 0, 0, 1, 5])?;
+/// let gz = gz.finish()?;
+/// assert_eq!(deepinit::mnist::read_idx_gz(&gz[..], 64)?[8], 5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_idx_gz<R: Read>(reader: R, max_bytes: usize) -> Result<Vec<u8>, ReadIdxError> {
+    read_idx(flate2::read::GzDecoder::new(reader), max_bytes)
+}
+
+/// A reader that hashes every byte it passes on.
+pub(crate) struct Hashing<R> {
+    pub(crate) inner: R,
+    pub(crate) hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}

@@ -1,0 +1,100 @@
+//! The loader on the real MNIST files in `data/mnist` (facts from
+//! data/mnist/README.md), with and without checksum verification, and the
+//! data-directory resolution.
+
+use deepinit::mnist::{
+    DATA_ENV, DEFAULT_DATA_DIR, MnistOptions, default_data_dir, load_mnist, load_mnist_with,
+    resolve_data_dir,
+};
+use std::path::{Path, PathBuf};
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist");
+
+#[test]
+fn real_mnist_facts_with_checksums() {
+    let options = MnistOptions {
+        verify_checksums: true,
+        ..MnistOptions::default()
+    };
+    let m = load_mnist_with(DIR, &options).unwrap();
+    let (train, test) = (&m.train, &m.test);
+    assert_eq!(
+        (train.len, train.rows, train.cols, train.classes),
+        (60_000, 28, 28, 10)
+    );
+    assert_eq!(
+        (test.len, test.rows, test.cols, test.classes),
+        (10_000, 28, 28, 10)
+    );
+    assert_eq!(train.images.len(), 60_000 * 784);
+    assert_eq!(test.images.len(), 10_000 * 784);
+    assert_eq!(train.labels[..10], [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+    assert_eq!(test.labels[..10], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    let mut counts = [0usize; 10];
+    for &l in &test.labels {
+        counts[usize::from(l)] += 1;
+    }
+    assert_eq!(
+        counts,
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    );
+    let sum: u64 = train.images.iter().map(|&p| u64::from(p)).sum();
+    let mean = sum as f64 / train.images.len() as f64;
+    assert!((mean - 33.3184).abs() <= 1e-4, "mean pixel {mean}");
+    assert_eq!(train.image(0).len(), 784);
+    assert_eq!(train.image(59_999), &train.images[59_999 * 784..]);
+}
+
+#[test]
+fn default_options_load_the_same_data() {
+    let a = load_mnist(DIR).unwrap();
+    assert_eq!(a.test.labels.len(), 10_000);
+    assert_eq!(a.train.labels[..3], [5, 0, 4]);
+}
+
+#[test]
+fn explicit_data_dir_wins() {
+    assert_eq!(
+        resolve_data_dir(Some(Path::new("/x/y"))),
+        PathBuf::from("/x/y")
+    );
+}
+
+/// Runs `child_sees_env_dir` in a child process with `DEEPINIT_DATA` set
+/// or removed (tests must not mutate their own environment).
+fn child(env: Option<&str>, expect: &str) {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "child_sees_env_dir",
+        "--ignored",
+        "--test-threads=1",
+    ]);
+    cmd.env("DEEPINIT_TEST_EXPECT_DIR", expect);
+    match env {
+        Some(v) => cmd.env(DATA_ENV, v),
+        None => cmd.env_remove(DATA_ENV),
+    };
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn env_var_then_default() {
+    child(Some("/some/where"), "/some/where");
+    child(None, DEFAULT_DATA_DIR);
+    child(Some(""), DEFAULT_DATA_DIR);
+    assert_eq!(resolve_data_dir(None), default_data_dir());
+}
+
+#[test]
+#[ignore = "run by env_var_then_default in a child process"]
+fn child_sees_env_dir() {
+    let expect = std::env::var("DEEPINIT_TEST_EXPECT_DIR").unwrap();
+    assert_eq!(default_data_dir(), PathBuf::from(expect));
+    assert_eq!(resolve_data_dir(None), default_data_dir());
+}
