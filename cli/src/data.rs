@@ -3,7 +3,7 @@
 //! with `deepinit::mnist::load_mnist`, optionally cut to the first N images.
 
 use crate::Failure;
-use deepinit::mnist::{Dataset, Mnist};
+use deepinit::mnist::{Dataset, Mnist, load_mnist};
 use std::path::PathBuf;
 
 /// The data directory to use.
@@ -45,34 +45,4 @@ pub fn load(
         return Err(Failure::input("--test-limit must be at least 1".into()));
     }
     Ok(data)
-}
-
-// TEMPORARY until the kernels branch's loader is merged.
-fn load_mnist(dir: &std::path::Path) -> Result<Mnist, String> {
-    use std::io::Read;
-    let read = |name: &str| -> Result<Vec<u8>, String> {
-        let path = dir.join(name);
-        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(file)
-            .read_to_end(&mut out)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(out)
-    };
-    let split = |img: &str, lab: &str| -> Result<Dataset, String> {
-        let (i, l) = (read(img)?, read(lab)?);
-        let n = u32::from_be_bytes([i[4], i[5], i[6], i[7]]) as usize;
-        Ok(Dataset {
-            images: i[16..].to_vec(),
-            labels: l[8..].to_vec(),
-            len: n,
-            rows: 28,
-            cols: 28,
-            classes: 10,
-        })
-    };
-    Ok(Mnist {
-        train: split("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")?,
-        test: split("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")?,
-    })
 }

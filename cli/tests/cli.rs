@@ -201,6 +201,12 @@ fn missing_and_corrupt_data_files() {
         std::fs::write(dir.join(name), &bytes[..keep]).unwrap();
     }
     assert_bad_input(&["train", "--data", s(&dir)], "t10k-images");
+    // Mismatched counts: 10 000 test images with the 60 000 training labels.
+    let copy =
+        |from: &str, to: &str| std::fs::copy(Path::new(DATA).join(from), dir.join(to)).unwrap();
+    copy("t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz");
+    copy("train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+    assert_bad_input(&["train", "--data", s(&dir)], "has 10000 images but");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
