@@ -66,7 +66,7 @@ fn train_command() -> Command {
         ))
         .arg(opt("bias-init", "NAME", "Bias init: default (U(±1/√fan_in)) or zeros [default: default]"))
         .arg(opt("optimizer", "NAME", "adam or sgd [default: adam]"))
-        .arg(opt("lr", "RATE", "Learning rate, > 0 [default: 0.001]"))
+        .arg(opt("lr", "RATE", "Learning rate, > 0 [default: 0.001 with adam, 0.01 with sgd]"))
         .arg(opt("momentum", "M", "SGD momentum [default: 0]"))
         .arg(Arg::new("nesterov").long("nesterov").action(ArgAction::SetTrue).help("SGD with Nesterov momentum"))
         .arg(opt("weight-decay", "W", "L2 weight decay [default: 0]"))

@@ -7,7 +7,7 @@ use crate::spec::{BiasSpec, InitSpec, parse_count, parse_layers};
 use crate::{Failure, given, parse_given};
 use clap::ArgMatches;
 use deepinit::activation::Activation;
-use deepinit::checkpoint::{Checkpoint, keys, parse_activation};
+use deepinit::checkpoint::{Checkpoint, activation_name, keys, parse_activation};
 use deepinit::mlp::BiasInit;
 use deepinit::mnist::Mnist;
 use deepinit::optim::{AdamConfig, OptimizerConfig, SgdConfig};
@@ -92,12 +92,12 @@ fn optimizer(m: &ArgMatches, base: OptimizerConfig) -> Result<OptimizerConfig, F
     })
 }
 
-fn agree<T: PartialEq + std::fmt::Debug>(flag: &str, asked: T, stored: T) -> Result<T, Failure> {
+fn agree(flag: &str, asked: String, stored: String) -> Result<(), Failure> {
     if asked == stored {
-        Ok(stored)
+        Ok(())
     } else {
         Err(Failure::input(format!(
-            "--{flag} {asked:?} differs from the checkpoint's {stored:?} (a resumed run keeps its settings)"
+            "--{flag} {asked} differs from the checkpoint's {stored} (a resumed run keeps its settings)"
         )))
     }
 }
@@ -125,10 +125,14 @@ fn describe(o: &OptimizerConfig) -> String {
 
 /// The settings the flags ask for (defaults where unset), all but the layers,
 /// which need the data to be checked.
-pub fn settings(m: &ArgMatches) -> Result<Run, Failure> {
+/// With `resuming`, the optimizer flags are left to [`resumed`], which checks
+/// them against the checkpoint's optimizer.
+pub fn settings(m: &ArgMatches, resuming: bool) -> Result<Run, Failure> {
     let mut config = TrainConfig::new(Vec::new());
     config.activation = activation(given(m, "activation").map_or("relu", String::as_str))?;
-    config.optimizer = optimizer(m, OptimizerConfig::Adam(AdamConfig::new(1e-3)))?;
+    if !resuming {
+        config.optimizer = optimizer(m, OptimizerConfig::Adam(AdamConfig::new(1e-3)))?;
+    }
     let init = parse_given(m, "init", InitSpec::parse)?.unwrap_or(InitSpec::XavierUniform);
     let bias = parse_given(m, "bias-init", BiasSpec::parse)?.unwrap_or(BiasSpec::Default);
     config.init = init.to_init();
@@ -153,6 +157,7 @@ fn bias_init(b: BiasSpec) -> BiasInit {
     }
 }
 
+/// `--layers`, checked against the data, if given.
 pub fn asked_layers(m: &ArgMatches, data: &Mnist) -> Result<Option<Vec<usize>>, Failure> {
     let inputs = data.train.rows * data.train.cols;
     given(m, "layers")
@@ -195,20 +200,29 @@ pub fn resumed(
     let init = InitSpec::parse(ckpt.require_metadata(keys::INIT).map_err(ck)?).map_err(bad)?;
     let bias = BiasSpec::parse(ckpt.require_metadata(keys::BIAS_INIT).map_err(ck)?).map_err(bad)?;
     let check = |flag: &str| given(m, flag).is_some();
+    let name = |a| activation_name(a).to_owned();
     if check("activation") {
-        agree("activation", asked.config.activation, config.activation)?;
+        agree(
+            "activation",
+            name(asked.config.activation),
+            name(config.activation),
+        )?;
     }
     if check("seed") {
-        agree("seed", asked.config.seed, seed)?;
+        agree("seed", asked.config.seed.to_string(), seed.to_string())?;
     }
     if check("batch") {
-        agree("batch", asked.config.batch_size, batch)?;
+        agree(
+            "batch",
+            asked.config.batch_size.to_string(),
+            batch.to_string(),
+        )?;
     }
     if check("init") {
-        agree("init", asked.init, init)?;
+        agree("init", asked.init.to_string(), init.to_string())?;
     }
     if check("bias-init") {
-        agree("bias-init", asked.bias, bias)?;
+        agree("bias-init", asked.bias.name().into(), bias.name().into())?;
     }
     config.init = init.to_init();
     config.bias_init = bias_init(bias);

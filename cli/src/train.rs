@@ -82,7 +82,7 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer), Failure> {
         None => None,
     };
     // Every flag that does not need the data is checked before loading it.
-    let asked = settings(m)?;
+    let asked = settings(m, resume.is_some())?;
     let train_limit = crate::limits(m, "train-limit")?;
     let data = crate::data::load(
         given(m, "data"),

@@ -355,7 +355,18 @@ fn save_and_resume_equals_one_run_and_eval_reproduces_it() {
         &[&resume[..], &["--lr", "0.01"]].concat(),
         "optimizer flags differ",
     );
-    assert_bad_input(&[&resume[..], &["--seed", "9"]].concat(), "--seed");
+    assert_bad_input(
+        &[&resume[..], &["--seed", "9"]].concat(),
+        "--seed 9 differs from the checkpoint's 777",
+    );
+    assert_bad_input(
+        &[&resume[..], &["--init", "he-normal"]].concat(),
+        "--init he-normal differs",
+    );
+    assert_bad_input(
+        &[&resume[..], &["--momentum", "0.5"]].concat(),
+        "sgd (lr 0.05, momentum 0.9",
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
