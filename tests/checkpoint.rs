@@ -1,6 +1,7 @@
 //! Checkpoint files: round trips, the exact byte layout of the safetensors
 //! format, typed errors for every kind of corrupt or truncated input, model
 //! validation, and the atomicity of saving.
+#![cfg(feature = "std")]
 
 use deepinit::checkpoint::{Checkpoint, CheckpointError, keys, temp_path};
 use std::fs;

@@ -1,5 +1,6 @@
 //! Training state through a checkpoint file: resuming from it continues a run
 //! bit-identically, for Adam and for SGD with momentum.
+#![cfg(feature = "std")]
 
 use deepinit::checkpoint::{Checkpoint, CheckpointError};
 use deepinit::mnist::Dataset;
