@@ -266,6 +266,9 @@ impl Kind {
                 Ok(from_std(f64::from(gain) * libm::sqrt(2.0 / sum), dist))
             }
             Kind::Kaiming { nl, mode, dist } => {
+                if let Nonlinearity::LeakyRelu(slope) = nl {
+                    check(init, "negative_slope", slope, FINITE)?;
+                }
                 let gain = gain_f64(nl);
                 check(init, "gain", gain as f32, NON_NEGATIVE)?;
                 let fan = fans.nonzero(init)?.fan(mode);
