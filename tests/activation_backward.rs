@@ -8,6 +8,9 @@ use deepinit::activation::{
     tanh_backward,
 };
 
+type Forward = fn(&mut [f32]);
+type Backward = fn(&[f32], &mut [f32]);
+
 const ACTS: [Activation; 4] = [
     Activation::Identity,
     Activation::Relu,
@@ -93,7 +96,7 @@ fn relu_propagates_nan_and_clears_negative_zero() {
 
 #[test]
 fn apply_and_backward_agree_with_free_functions() {
-    let funcs: [(fn(&mut [f32]), fn(&[f32], &mut [f32])); 3] = [
+    let funcs: [(Forward, Backward); 3] = [
         (relu, relu_backward),
         (sigmoid, sigmoid_backward),
         (tanh, tanh_backward),

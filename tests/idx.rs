@@ -184,6 +184,7 @@ fn works_in_a_const_like_static_context() {
     assert_eq!(idx.u8_data(), Some(&[5u8, 0, 4][..]));
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn real_mnist_test_labels() {
     let path = concat!(

@@ -1,6 +1,7 @@
 //! The loader on the real MNIST files in `data/mnist` (facts from
 //! data/mnist/README.md), with and without checksum verification, and the
 //! data-directory resolution.
+#![cfg(feature = "std")]
 
 use deepinit::mnist::{
     DATA_ENV, DEFAULT_DATA_DIR, MnistOptions, default_data_dir, load_mnist, load_mnist_with,

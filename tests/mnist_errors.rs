@@ -2,6 +2,7 @@
 //! both naming conventions, other image sizes, and one test per error
 //! (wrong magic, truncated, trailing bytes, count mismatch, label ≥ 10,
 //! missing file, gzip bomb, checksum mismatch/missing, wrong type, limit).
+#![cfg(feature = "std")]
 
 use deepinit::idx::IdxError;
 use deepinit::mnist::{
@@ -62,7 +63,7 @@ fn write_dataset(dir: &Path, style: usize, rows: u32, cols: u32) {
         for (kind, rank, bytes) in [("images", 3, images), ("labels", 1, labels)] {
             let sep = if style < 2 { '-' } else { '.' };
             let name = format!("{split}-{kind}{sep}idx{rank}-ubyte");
-            if style % 2 == 0 {
+            if style.is_multiple_of(2) {
                 std::fs::write(dir.join(name + ".gz"), gz(&bytes)).unwrap();
             } else {
                 std::fs::write(dir.join(name), bytes).unwrap();

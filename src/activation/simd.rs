@@ -49,17 +49,17 @@ const P: [f32; 6] = [
     8.333_452e-3,
     4.166_579_6e-2,
     1.666_666_5e-1,
-    5.000_000_1e-1,
+    5e-1,
 ];
 /// Below this, fl(1 + eˣ) = 1, so σ(x) = eˣ/(1 + eˣ) rounds as eˣ (e^(−17) < 2^(−24)).
 const SIGMOID_DEEP: f32 = -17.0;
 const TANH_SMALL: f32 = 0.625;
 const Q: [f32; 5] = [
     -5.704_988_7e-3,
-    2.063_908_9e-2,
+    2.063_909e-2,
     -5.373_971_6e-2,
     1.333_144_2e-1,
-    -3.333_328_2e-1,
+    -3.333_328e-1,
 ];
 
 /// 2ᵏ for integer-valued `k` with −126 ≤ k ≤ 127, built from its exponent bits.

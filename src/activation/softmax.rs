@@ -85,7 +85,7 @@ fn scale_row(row: &mut [f32], scale: f32) {
 /// ```
 pub fn softmax(x: &mut [f32], cols: usize) {
     assert!(
-        cols > 0 && x.len() % cols == 0,
+        cols > 0 && x.len().is_multiple_of(cols),
         "x.len() must be a multiple of cols > 0"
     );
     for row in x.chunks_exact_mut(cols) {
@@ -111,7 +111,7 @@ pub fn softmax(x: &mut [f32], cols: usize) {
 /// ```
 pub fn log_softmax(x: &mut [f32], cols: usize) {
     assert!(
-        cols > 0 && x.len() % cols == 0,
+        cols > 0 && x.len().is_multiple_of(cols),
         "x.len() must be a multiple of cols > 0"
     );
     for row in x.chunks_exact_mut(cols) {
