@@ -1,6 +1,8 @@
 //! MLP construction (draw order, errors), forward pass against a plain
 //! reference, and workspace reuse across batch sizes.
 
+#![cfg(feature = "alloc")]
+
 use deepinit::activation::Activation;
 use deepinit::init::{Fans, Init};
 use deepinit::mat::MatRef;

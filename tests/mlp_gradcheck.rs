@@ -3,6 +3,8 @@
 //! same network (`(L(θ + h) − L(θ − h)) / 2h`, h = 1e-5, truncation error
 //! O(h²) ≈ 1e-10), for every hidden activation, on every parameter.
 
+#![cfg(feature = "alloc")]
+
 use deepinit::activation::Activation;
 use deepinit::init::Init;
 use deepinit::mat::MatRef;

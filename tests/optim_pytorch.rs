@@ -8,6 +8,8 @@
 //! for g in GRADS: o.zero_grad(); p.grad = torch.tensor(g); o.step(); print(p)
 //! ```
 
+#![cfg(feature = "alloc")]
+
 use deepinit::optim::{AdamConfig, Optimizer, OptimizerConfig, SgdConfig};
 
 const P0: [f32; 9] = [0.5, -1.25, 2.0, 0.0, 3.0, -0.1, 0.7, 1.1, -2.2];

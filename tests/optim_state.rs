@@ -1,6 +1,8 @@
 //! Optimizer state export/import: a restored optimizer continues exactly like
 //! the original, and malformed state or hyper-parameters are refused.
 
+#![cfg(feature = "alloc")]
+
 use deepinit::optim::{AdamConfig, OptimError, Optimizer, OptimizerConfig, SgdConfig};
 
 fn grads(t: usize) -> [Vec<f32>; 2] {
@@ -122,5 +124,33 @@ fn invalid_hyper_parameters_are_refused() {
             "{cfg:?}"
         );
         assert!(!err.to_string().is_empty());
+    }
+}
+
+/// Moments that fall below 2⁻¹⁰⁰ are flushed to zero (never subnormal), in the
+/// SIMD lanes and the scalar tail alike; NaN is kept.
+#[test]
+fn adam_flushes_tiny_moments_to_zero() {
+    let cfg = OptimizerConfig::Adam(AdamConfig::new(1e-3));
+    let mut opt = Optimizer::new(cfg, &[9]).unwrap();
+    let mut state = opt.state();
+    state.step = 50;
+    // With g = 0 the new moment is 0.9·m; 2⁻¹⁰⁰ ≈ 7.89e-31.
+    let tiny = 8.5e-31f32; // → 7.65e-31: flushed
+    let kept = 1e-30f32; // → 9e-31: kept
+    state.slots[0].values = vec![tiny, 1e-3, kept, tiny, f32::NAN, tiny, tiny, tiny, tiny];
+    state.slots[1].values = vec![1e-8; 9];
+    opt.load_state(&state).unwrap();
+    let mut p = [0.5f32; 9];
+    opt.step([(&mut p[..], &[0.0f32; 9][..])]);
+    let m = &opt.state().slots[0].values;
+    for (i, &v) in m.iter().enumerate() {
+        match i {
+            1 => assert!((v - 0.9e-3).abs() < 1e-9),
+            2 => assert!((v - 0.9e-30).abs() < 1e-36),
+            4 => assert!(v.is_nan()),
+            _ => assert_eq!(v.to_bits(), 0, "entry {i}: {v:e}"),
+        }
+        assert!(!v.is_subnormal());
     }
 }

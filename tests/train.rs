@@ -1,6 +1,8 @@
 //! Harness behaviour on small MNIST subsets: determinism, bit-identical resume,
 //! progress reports, typed errors (NaN loss, datasets that do not fit).
 
+#![cfg(feature = "std")]
+
 mod common;
 
 use deepinit::init::Init;
@@ -194,4 +196,22 @@ fn datasets_that_do_not_fit_are_typed_errors() {
         Trainer::new(zero).unwrap_err(),
         TrainError::ZeroSize { what: "batch_size" }
     ));
+}
+
+/// Two threads split the large products by rows of C (never over k), so every
+/// weight must come out bit-identical. Shapes are large enough (m = 100 rows,
+/// m·n·k ≥ 2²¹) for the GEMM to really use the second thread.
+#[cfg(feature = "parallel")]
+#[test]
+fn one_and_two_threads_give_identical_bits() {
+    let (train, test) = common::mnist(400, 100);
+    let run = |threads| {
+        let mut c = TrainConfig::new(vec![784, 256, 10]);
+        c.epochs = 2;
+        c.threads = threads;
+        let mut t = Trainer::new(c).unwrap();
+        let m = t.run(&train, &test, &mut ()).unwrap();
+        (bits(&t), m.iter().map(numbers).collect::<Vec<_>>())
+    };
+    assert_eq!(run(1), run(2));
 }

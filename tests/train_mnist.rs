@@ -5,8 +5,10 @@
 //! epoch on the first 10 000 training images (500 steps) and evaluate on the
 //! full test set. Debug builds run the same on the first 2 000 training images
 //! (100 steps) and 1 000 test images, because unoptimized code is ~30× slower.
-//! Measured with seed 777: 91.0 % (release) and 77.5 % (debug); the bounds
-//! below leave ~3 and ~5 points for GEMM rounding changes.
+//! Measured with seed 777: 91.4 % (release) and 81.2 % (debug); the bounds
+//! below leave ~3.5 and ~5 points for changes of rounding or initializer.
+
+#![cfg(feature = "std")]
 
 mod common;
 
@@ -16,7 +18,7 @@ use deepinit::train::{TrainConfig, Trainer, evaluate};
 #[test]
 fn one_epoch_of_784_64_10_learns_mnist() {
     let (train_n, test_n, bound) = if cfg!(debug_assertions) {
-        (2_000, 1_000, 0.72)
+        (2_000, 1_000, 0.76)
     } else {
         (10_000, 10_000, 0.88)
     };

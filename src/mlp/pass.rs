@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::{Dense, Mlp};
 use crate::activation::{self, Activation};
-use crate::gemm::{gemm, gemm_workspace_len};
+use crate::gemm::{GemmConfig, gemm_with, gemm_workspace_len};
 use crate::mat::{MatMut, MatRef};
 
 /// Scratch for the passes of one network shape, up to `max_batch` rows.
@@ -20,11 +20,29 @@ pub struct Workspace {
     delta: Vec<f32>,
     delta_prev: Vec<f32>,
     gemm: Vec<f32>,
+    gemm_config: GemmConfig,
 }
 
 impl Workspace {
-    /// Scratch for `mlp` on batches of at most `max_batch` rows.
+    /// Scratch for `mlp` on batches of at most `max_batch` rows, products on
+    /// one thread.
     pub fn new(mlp: &Mlp, max_batch: usize) -> Self {
+        Self::with_threads(mlp, max_batch, 1)
+    }
+
+    /// As [`Workspace::new`], with matrix products on up to `threads` threads
+    /// (feature `parallel`; ignored without it). Results are bit-identical for
+    /// every thread count (see [`crate::gemm`]).
+    ///
+    /// # Panics
+    /// If `threads == 0`.
+    pub fn with_threads(mlp: &Mlp, max_batch: usize, threads: usize) -> Self {
+        assert!(threads > 0, "at least one thread");
+        let threads = if cfg!(feature = "parallel") {
+            threads
+        } else {
+            1
+        };
         let sizes = mlp.sizes();
         let widest = sizes.iter().copied().max().unwrap_or(0);
         let mut gemm_len = 0;
@@ -43,7 +61,11 @@ impl Workspace {
                 .collect(),
             delta: vec![0.0; max_batch * widest],
             delta_prev: vec![0.0; max_batch * widest],
-            gemm: vec![0.0; gemm_len],
+            gemm: vec![0.0; gemm_len * threads],
+            gemm_config: GemmConfig {
+                threads,
+                ..GemmConfig::default()
+            },
             sizes,
         }
     }
@@ -109,15 +131,6 @@ impl Gradients {
     }
 }
 
-fn activation_backward(act: Activation, y: &[f32], grad: &mut [f32]) {
-    match act {
-        Activation::Identity => {}
-        Activation::Relu => activation::relu_backward(y, grad),
-        Activation::Sigmoid => activation::sigmoid_backward(y, grad),
-        Activation::Tanh => activation::tanh_backward(y, grad),
-    }
-}
-
 fn row_major(data: &[f32], rows: usize, cols: usize) -> MatRef<'_> {
     match MatRef::from_row_major(&data[..rows * cols], rows, cols) {
         Ok(v) => v,
@@ -172,7 +185,8 @@ impl Mlp {
                 row_major(&done[l - 1], b, layer.fan_in())
             };
             let mut out = row_major_mut(&mut rest[0], b, layer.fan_out());
-            gemm(
+            gemm_with(
+                &ws.gemm_config,
                 1.0,
                 input,
                 layer.weight().view().t(),
@@ -240,7 +254,15 @@ impl Mlp {
         let (gw, gb) = g.params_mut();
         // ∂L/∂W = Δᵀ·A, [out × in].
         let gw = row_major_mut(gw, fan_out, fan_in);
-        gemm(1.0, delta.t(), input, 0.0, gw, &mut ws.gemm);
+        gemm_with(
+            &ws.gemm_config,
+            1.0,
+            delta.t(),
+            input,
+            0.0,
+            gw,
+            &mut ws.gemm,
+        );
         // ∂L/∂b = column sums of Δ.
         gb.fill(0.0);
         for row in ws.delta[..b * fan_out].chunks_exact(fan_out) {
@@ -253,9 +275,16 @@ impl Mlp {
         }
         // ∂L/∂A₍ₗ₋₁₎ = Δ·W, then Δ₍ₗ₋₁₎ = that ⊙ act′(A₍ₗ₋₁₎).
         let da = row_major_mut(&mut ws.delta_prev, b, fan_in);
-        gemm(1.0, delta, layer.weight().view(), 0.0, da, &mut ws.gemm);
-        activation_backward(
-            self.activation,
+        gemm_with(
+            &ws.gemm_config,
+            1.0,
+            delta,
+            layer.weight().view(),
+            0.0,
+            da,
+            &mut ws.gemm,
+        );
+        self.activation.backward(
             &ws.acts[l - 1][..b * fan_in],
             &mut ws.delta_prev[..b * fan_in],
         );

@@ -24,7 +24,11 @@ pub(super) struct AdamScalars {
 }
 
 /// `g ← g + λp; m ← m + (1−β₁)(g − m); v ← β₂v + ((1−β₂)g)g;
-/// p ← p + (−α)m / (√v / √(1−β₂ᵗ) + ε)` with `α = lr/(1 − β₁ᵗ)`.
+/// p ← p + (−α√c₂)·m / (√v + ε√c₂)` with `α = lr/(1 − β₁ᵗ)`, `c₂ = 1 − β₂ᵗ`.
+///
+/// PyTorch evaluates the last step as `p + (−α)·m / (√v/√c₂ + ε)`, with two
+/// divisions; multiplying through by `√c₂` is the same number in exact
+/// arithmetic, differs by about an ulp in f32, and is 25 % faster here.
 pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: AdamScalars) {
     let n = p.len();
     assert!(
@@ -40,9 +44,9 @@ pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: Ad
     let b1 = f32x8::splat(s.one_minus_beta1);
     let b2 = f32x8::splat(s.beta2);
     let c2 = f32x8::splat(s.one_minus_beta2);
-    let bc = f32x8::splat(s.bc2_sqrt);
-    let eps = f32x8::splat(s.eps);
-    let step = f32x8::splat(s.neg_step_size);
+    // α·m/(√v/√c₂ + ε) = (α√c₂)·m/(√v + ε√c₂): one division instead of two.
+    let eps = f32x8::splat(s.eps * s.bc2_sqrt);
+    let step = f32x8::splat(s.neg_step_size * s.bc2_sqrt);
     let chunks = p8
         .chunks_exact_mut(8)
         .zip(m8.chunks_exact_mut(8))
@@ -54,10 +58,9 @@ pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: Ad
             gv += w * pv;
         }
         let mv = f32x8::new(to8(mc));
-        let mv = mv + b1 * (gv - mv);
-        let vv = f32x8::new(to8(vc)) * b2 + c2 * gv * gv;
-        let denom = vv.sqrt() / bc + eps;
-        let pv = pv + step * mv / denom;
+        let mv = flush8(mv + b1 * (gv - mv));
+        let vv = flush8(f32x8::new(to8(vc)) * b2 + c2 * gv * gv);
+        let pv = pv + step * mv / (vv.sqrt() + eps);
         pc.copy_from_slice(&pv.to_array());
         mc.copy_from_slice(&mv.to_array());
         vc.copy_from_slice(&vv.to_array());
@@ -67,11 +70,32 @@ pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: Ad
         if s.weight_decay != 0.0 {
             g += s.weight_decay * *p;
         }
-        *m += s.one_minus_beta1 * (g - *m);
-        *v = *v * s.beta2 + s.one_minus_beta2 * g * g;
-        let denom = libm::sqrtf(*v) / s.bc2_sqrt + s.eps;
-        *p += s.neg_step_size * *m / denom;
+        *m = flush(*m + s.one_minus_beta1 * (g - *m));
+        *v = flush(*v * s.beta2 + s.one_minus_beta2 * g * g);
+        let denom = libm::sqrtf(*v) + s.eps * s.bc2_sqrt;
+        *p += (s.neg_step_size * s.bc2_sqrt) * *m / denom;
     }
+}
+
+/// Moments below this magnitude (2⁻¹⁰⁰ ≈ 7.9·10⁻³¹) are set to zero.
+///
+/// Without it, the first moment of a weight whose gradient has become zero
+/// (e.g. of an input pixel that is 0 in every later batch) decays by β₁ per
+/// step into the subnormal range, where x86 arithmetic is ~50× slower: on
+/// MNIST ~2 % of the moments sit there, doubling the cost of the Adam step.
+/// The effect on a parameter is an update below `lr·2⁻¹⁰⁰/ε ≈ 10⁻²⁵`, below
+/// half an ulp of any parameter of magnitude above 10⁻¹⁸.
+pub(super) const FLUSH_BELOW: f32 = 1.0 / (1u128 << 100) as f32;
+
+#[inline(always)]
+fn flush(x: f32) -> f32 {
+    if x.abs() < FLUSH_BELOW { 0.0 } else { x }
+}
+
+#[inline(always)]
+fn flush8(x: f32x8) -> f32x8 {
+    // NaN compares false and is kept, as in the scalar `flush`.
+    x & !x.abs().simd_lt(f32x8::splat(FLUSH_BELOW))
 }
 
 /// Scalars of one SGD step.

@@ -127,9 +127,9 @@ pub(super) struct Evaluator {
 }
 
 impl Evaluator {
-    pub(super) fn new(model: &Mlp) -> Self {
+    pub(super) fn new(model: &Mlp, threads: usize) -> Self {
         Self {
-            ws: Workspace::new(model, EVAL_BATCH),
+            ws: Workspace::with_threads(model, EVAL_BATCH, threads),
             x: Vec::with_capacity(EVAL_BATCH * model.input_size()),
             y: Vec::with_capacity(EVAL_BATCH),
         }
@@ -165,7 +165,7 @@ impl Evaluator {
 /// [`TrainError::Dataset`] when the data does not fit the model.
 pub fn evaluate(model: &Mlp, data: &Dataset) -> Result<Evaluation, TrainError> {
     check_dataset(model, data, "evaluation")?;
-    Ok(Evaluator::new(model).run(model, data))
+    Ok(Evaluator::new(model, 1).run(model, data))
 }
 
 #[cfg(test)]

@@ -25,6 +25,31 @@ pub struct TrainState {
 }
 
 /// A training run in progress.
+///
+/// # Examples
+/// Train, save the state after one epoch, resume it, and get the same bits:
+/// ```
+/// use deepinit::mnist::Dataset;
+/// use deepinit::train::{TrainConfig, Trainer};
+/// // 40 "images" of 2×2 pixels, class = whether the first pixel is bright.
+/// let images: Vec<u8> = (0..160u32).map(|i| (i * 97 % 256) as u8).collect();
+/// let labels = images.chunks(4).map(|p| u8::from(p[0] > 127)).collect();
+/// let data = Dataset { images, labels, len: 40, rows: 2, cols: 2, classes: 2 };
+/// let mut config = TrainConfig::new(vec![4, 8, 2]);
+/// config.batch_size = 10;
+/// config.epochs = 2;
+///
+/// let mut full = Trainer::new(config.clone())?;
+/// let metrics = full.run(&data, &data, &mut ())?;
+/// assert_eq!(metrics.len(), 2);
+///
+/// let mut first = Trainer::new(config.clone())?;
+/// first.train_epoch(&data, &data, &mut ())?;
+/// let mut resumed = Trainer::resume(config, first.state())?;
+/// resumed.run(&data, &data, &mut ())?;
+/// assert_eq!(resumed.model(), full.model());
+/// # Ok::<(), deepinit::train::TrainError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Trainer {
     config: TrainConfig,
@@ -88,9 +113,9 @@ impl Trainer {
             return Err(TrainError::ZeroSize { what: "threads" });
         }
         Ok(Self {
-            ws: Workspace::new(&model, config.batch_size),
+            ws: Workspace::with_threads(&model, config.batch_size, config.threads),
             grads: Gradients::new(&model),
-            eval: Evaluator::new(&model),
+            eval: Evaluator::new(&model, config.threads),
             x: Vec::with_capacity(config.batch_size * model.input_size()),
             y: Vec::with_capacity(config.batch_size),
             order: Vec::new(),
