@@ -26,8 +26,9 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
     let kc = if k < KC { k } else { KC };
     let mc = if m < MC { m } else { MC };
     let nc = if n < NC { n } else { NC };
-    // +31 covers rounding up to any tile size ≤ 32.
-    (mc + 31) * kc + (nc + 31) * kc
+    // +31 covers rounding up to any tile size ≤ 32; +32 aligns both buffers
+    // to 64 bytes.
+    (mc + 31) * kc + (nc + 31) * kc + 32
 }
 
 /// Runs the five loops on one problem.
@@ -39,7 +40,8 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
     let (mr, nr) = (ks.mr, ks.nr);
     let a_len = packed_len(p.m.min(MC), p.k.min(KC), mr);
-    let (wa, wb) = ws.split_at_mut(a_len);
+    let (wa, wb) = align64(ws).split_at_mut(a_len.next_multiple_of(16));
+    let wb = align64(wb);
     // 5th loop: column blocks of C and B.
     for jc in (0..p.n).step_by(NC) {
         let nc = NC.min(p.n - jc);
@@ -100,9 +102,9 @@ struct Block {
 unsafe fn macro_loops(ks: &Kernels, p: &Problem, blk: &Block, wa: &[f32], wb: &[f32]) {
     let (mr, nr, kc) = (ks.mr, ks.nr, blk.kc);
     // 2nd loop: NR-wide micro-panels of B̃.
-    for jr in (0..blk.nc).step_by(nr) {
+    for ir in (0..blk.mc).step_by(mr) {
         // 1st loop: MR-tall micro-panels of Ã.
-        for ir in (0..blk.mc).step_by(mr) {
+        for jr in (0..blk.nc).step_by(nr) {
             let (i, j) = (blk.ic + ir, blk.jc + jr);
             let tile = CTile {
                 // SAFETY: (i, j) is an entry of C.
@@ -119,4 +121,11 @@ unsafe fn macro_loops(ks: &Kernels, p: &Problem, blk: &Block, wa: &[f32], wb: &[
             unsafe { (ks.packed)(kc, wa[ir * kc..].as_ptr(), wb[jr * kc..].as_ptr(), &tile) };
         }
     }
+}
+
+/// The part of `ws` that starts on a 64-byte boundary (at most 15 floats are
+/// skipped), so that packed rows never straddle cache lines.
+pub(crate) fn align64(ws: &mut [f32]) -> &mut [f32] {
+    let skip = ws.as_ptr().align_offset(64).min(ws.len());
+    &mut ws[skip..]
 }

@@ -3,7 +3,7 @@
 //!
 //! C is cut into 16-column strips. For each strip and each KC block of k, the
 //! strip of B is used in place when it is 16 full columns with unit column
-//! stride, and otherwise copied (zero-padded) into a `KC × 16` buffer; rows of
+//! stride (or any width, for kernels with masked loads), and otherwise copied (zero-padded) into a `KC × 16` buffer; rows of
 //! A are broadcast straight from their views, `dr` rows at a time:
 //! `C[i, j0..j0+16] ← α·Σ_p A[i,p]·B[p, j0..j0+16] + β·C[i, j0..j0+16]`.
 //! The accumulation order per entry is the canonical one of
@@ -17,7 +17,7 @@ use super::{KC, Problem};
 
 /// Scratch the direct path needs (one packed strip).
 pub(crate) const fn workspace_len(k: usize) -> usize {
-    (if k < KC { k } else { KC }) * STRIP
+    (if k < KC { k } else { KC }) * STRIP + 16
 }
 
 /// Runs the direct path.
@@ -26,13 +26,14 @@ pub(crate) const fn workspace_len(k: usize) -> usize {
 /// `p` must describe valid views with `m, n, k ≥ 1`, and `ws` must hold at
 /// least `workspace_len(p.k)` floats.
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
+    let ws = super::blocked::align64(ws);
     for j0 in (0..p.n).step_by(STRIP) {
         let w = STRIP.min(p.n - j0);
         for pc in (0..p.k).step_by(KC) {
             let kc = KC.min(p.k - pc);
             // SAFETY: (pc, j0) is an entry of B.
             let b0 = unsafe { p.b.ptr.add(pc * p.b.rs + j0 * p.b.cs) };
-            let (bptr, ldb) = if w == STRIP && p.b.cs == 1 {
+            let (bptr, ldb) = if (w == STRIP || ks.direct_masked) && p.b.cs == 1 {
                 (b0, p.b.rs)
             } else {
                 let src = Src {

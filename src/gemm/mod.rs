@@ -43,13 +43,13 @@ pub use select::{GemmConfig, Kernel, Precision, num_threads, set_num_threads};
 /// Terms of k per block (the same for every kernel: it fixes the rounding).
 pub const KC: usize = 256;
 /// Rows of A per packed block (a multiple of every kernel's tile height).
-pub(crate) const MC: usize = 192;
+pub(crate) const MC: usize = 48;
 /// Columns of B per packed block (a multiple of every kernel's tile width).
 pub(crate) const NC: usize = 1024;
 /// Problems with `min(m, n)` at most this go to the unpacked path.
 const DIRECT_MAX_SIDE: usize = 16;
 /// Problems with `m·n·k` at most this go to the unpacked path.
-const DIRECT_MAX_VOLUME: usize = 32 * 32 * 32;
+const DIRECT_MAX_VOLUME: usize = 64 * 64 * 64;
 
 /// A strided operand as raw parts (entry `(i, j)` at `ptr + i·rs + j·cs`).
 #[derive(Clone, Copy)]

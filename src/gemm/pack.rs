@@ -58,9 +58,20 @@ unsafe fn pack_panel(src: Src, lines: usize, kc: usize, w: usize, panel: &mut [f
     if lines < w {
         panel.fill(0.0);
     }
-    if src.s_k == 1 && src.s_line != 1 {
-        // Each line is contiguous along k: read it sequentially.
-        for i in 0..lines {
+    if src.s_line == 1 {
+        // Lines contiguous: each k-row of the panel is one short copy.
+        for (p, row) in panel.chunks_exact_mut(w).enumerate() {
+            // SAFETY: entries (0..lines, p) are contiguous and readable.
+            unsafe { copy_line(src.ptr.add(p * src.s_k), &mut row[..lines]) };
+        }
+    } else if src.s_k == 1 {
+        // Each line is contiguous along k: transpose 4 × 4 blocks.
+        let full = lines / 4 * 4;
+        for i0 in (0..full).step_by(4) {
+            // SAFETY: lines i0..i0+4 exist and hold kc entries each.
+            unsafe { transpose4_lines(src, i0, kc, w, panel) };
+        }
+        for i in full..lines {
             // SAFETY: line i < lines exists.
             let line = unsafe { src.ptr.add(i * src.s_line) };
             for (p, d) in panel.iter_mut().skip(i).step_by(w).enumerate() {
@@ -69,7 +80,7 @@ unsafe fn pack_panel(src: Src, lines: usize, kc: usize, w: usize, panel: &mut [f
             }
         }
     } else {
-        // Lines contiguous (or general strides): copy one k-row at a time.
+        // General strides: copy one k-row at a time.
         for (p, row) in panel.chunks_exact_mut(w).enumerate() {
             // SAFETY: p < kc.
             let src_row = unsafe { src.ptr.add(p * src.s_k) };
@@ -79,4 +90,72 @@ unsafe fn pack_panel(src: Src, lines: usize, kc: usize, w: usize, panel: &mut [f
             }
         }
     }
+}
+
+/// Packs lines `i0..i0+4` (each contiguous along k) into columns
+/// `i0..i0+4` of the panel: `panel[p·w + i0 + r] = line_{i0+r}[p]`.
+///
+/// # Safety
+/// Lines `i0..i0+4` of `src` hold `kc` readable entries with `s_k == 1`;
+/// `panel.len() == w·kc` and `i0 + 4 ≤ w`.
+#[inline]
+unsafe fn transpose4_lines(src: Src, i0: usize, kc: usize, w: usize, panel: &mut [f32]) {
+    // SAFETY: line i0 + r exists for r < 4.
+    let l: [*const f32; 4] = core::array::from_fn(|r| unsafe { src.ptr.add((i0 + r) * src.s_line) });
+    let d = panel.as_mut_ptr();
+    let full = kc / 4 * 4;
+    #[cfg(target_arch = "x86_64")]
+    for p in (0..full).step_by(4) {
+        use core::arch::x86_64::{_mm_loadu_ps, _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps, _mm_movelh_ps, _mm_movehl_ps};
+        // SAFETY: SSE is part of the x86-64 baseline; entries p..p+4 of each
+        // line are readable and rows p..p+4 of the panel have room for
+        // columns i0..i0+4.
+        unsafe {
+            let r0 = _mm_loadu_ps(l[0].add(p));
+            let r1 = _mm_loadu_ps(l[1].add(p));
+            let r2 = _mm_loadu_ps(l[2].add(p));
+            let r3 = _mm_loadu_ps(l[3].add(p));
+            let t0 = _mm_unpacklo_ps(r0, r1);
+            let t1 = _mm_unpacklo_ps(r2, r3);
+            let t2 = _mm_unpackhi_ps(r0, r1);
+            let t3 = _mm_unpackhi_ps(r2, r3);
+            _mm_storeu_ps(d.add(p * w + i0), _mm_movelh_ps(t0, t1));
+            _mm_storeu_ps(d.add((p + 1) * w + i0), _mm_movehl_ps(t1, t0));
+            _mm_storeu_ps(d.add((p + 2) * w + i0), _mm_movelh_ps(t2, t3));
+            _mm_storeu_ps(d.add((p + 3) * w + i0), _mm_movehl_ps(t3, t2));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let full = 0;
+    for p in full..kc {
+        for (r, line) in l.iter().enumerate() {
+            // SAFETY: p < kc, r < 4 (see the function contract).
+            unsafe { *d.add(p * w + i0 + r) = *line.add(p) };
+        }
+    }
+}
+
+/// Copies `dst.len()` contiguous floats from `src`, with fixed-size copies
+/// for the common tile widths (a runtime-length copy would call `memcpy`
+/// once per packed row).
+///
+/// # Safety
+/// `src` must address `dst.len()` readable floats.
+#[inline(always)]
+unsafe fn copy_line(src: *const f32, dst: &mut [f32]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match dst.len() {
+                // SAFETY: the caller guarantees $n readable floats.
+                $($n => dst.copy_from_slice(unsafe { &*src.cast::<[f32; $n]>() }),)*
+                n => {
+                    for (i, d) in dst.iter_mut().enumerate().take(n) {
+                        // SAFETY: i < dst.len().
+                        *d = unsafe { *src.add(i) };
+                    }
+                }
+            }
+        };
+    }
+    fixed!(32 16 8 6);
 }

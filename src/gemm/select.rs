@@ -152,12 +152,21 @@ pub fn set_num_threads(threads: usize) {
     THREADS.store(threads, Ordering::Relaxed);
 }
 
-/// Threads a large GEMM uses by default (1 without feature `parallel`).
+/// Threads a large GEMM uses by default (1 without feature `parallel`). The
+/// default core count is queried once and cached.
 pub fn num_threads() -> usize {
     #[cfg(feature = "parallel")]
     {
+        static AVAILABLE: AtomicUsize = AtomicUsize::new(0);
         match THREADS.load(Ordering::Relaxed) {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            0 => match AVAILABLE.load(Ordering::Relaxed) {
+                0 => {
+                    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+                    AVAILABLE.store(n, Ordering::Relaxed);
+                    n
+                }
+                n => n,
+            },
             t => t,
         }
     }

@@ -34,6 +34,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         } else {
             direct::<false>
         },
+        direct_masked: false,
     }
 }
 

@@ -16,7 +16,7 @@ use core::arch::x86_64::{
     _mm512_maskz_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
 };
 
-const MR: usize = 12;
+const MR: usize = 8;
 const NR: usize = 32;
 const DR: usize = 12;
 
@@ -27,15 +27,16 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         nr: NR,
         dr: DR,
         packed: if fused {
-            packed::<true>
+            packed::<MR, true>
         } else {
-            packed::<false>
+            packed::<MR, false>
         },
         direct: if fused {
             direct::<true>
         } else {
             direct::<false>
         },
+        direct_masked: true,
     }
 }
 
@@ -111,7 +112,7 @@ unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: 
             }
         }
     } else {
-        let mut buf = [[0.0f32; 64]; 12];
+        let mut buf = [[0.0f32; 64]; 16];
         for (i, row) in acc.iter().enumerate().take(t.m) {
             for (v, &a) in row.iter().enumerate() {
                 // SAFETY: buf rows hold 64 ≥ 16·V floats; avx512f enabled.
@@ -130,14 +131,19 @@ unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: 
 /// avx512f must be available; `a` holds `kc·12`, `b` holds `kc·32` floats and
 /// `t` is a writable tile of at most 12 × 32 entries.
 #[target_feature(enable = "avx512f")]
-unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
-    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
+unsafe fn packed<const R: usize, const FUSED: bool>(
+    kc: usize,
+    a: *const f32,
+    b: *const f32,
+    t: &CTile,
+) {
+    let mut acc = [[_mm512_setzero_ps(); 2]; R];
     for p in 0..kc {
         // SAFETY: p < kc, so row p of both packed panels is in bounds.
         unsafe {
             let b0 = _mm512_loadu_ps(b.add(p * NR));
             let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
-            let ap = a.add(p * MR);
+            let ap = a.add(p * R);
             for (i, row) in acc.iter_mut().enumerate() {
                 let ai = _mm512_set1_ps(*ap.add(i));
                 row[0] = madd::<FUSED>(ai, b0, row[0]);
@@ -168,10 +174,12 @@ unsafe fn direct_rows<const R: usize, const FUSED: bool>(
         // SAFETY: row i < a.rows exists in A.
         *r = unsafe { a.ptr.add(i * a.rs) };
     }
+    let bmask = mask(t.n);
     for p in 0..kc {
-        // SAFETY: p < kc: row p of the strip and column p of each A row exist.
+        // SAFETY: p < kc: row p of the strip and column p of each A row
+        // exist; only the t.n valid columns of B are loaded.
         unsafe {
-            let bp = _mm512_loadu_ps(b.add(p * ldb));
+            let bp = _mm512_maskz_loadu_ps(bmask, b.add(p * ldb));
             for (i, r) in rows.iter().enumerate() {
                 let ai = _mm512_set1_ps(*r.add(p * a.cs));
                 acc[i][0] = madd::<FUSED>(ai, bp, acc[i][0]);
@@ -186,7 +194,7 @@ unsafe fn direct_rows<const R: usize, const FUSED: bool>(
 ///
 /// # Safety
 /// avx512f must be available; rows `0..a.rows`, columns `0..kc` of A exist;
-/// `b` holds `kc` rows of 16 readable floats at stride `ldb`; `t` is a
+/// `b` holds `kc` rows of `t.n` readable floats at stride `ldb`; `t` is a
 /// writable tile with `t.m == a.rows`, `t.n ≤ 16`.
 #[target_feature(enable = "avx512f")]
 unsafe fn direct<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, ldb: usize, t: &CTile) {

@@ -67,7 +67,8 @@ pub(crate) struct DirectA {
 
 /// Packed kernel: `(kc, a_panel, b_panel, c)`.
 pub(crate) type PackedFn = unsafe fn(usize, *const f32, *const f32, &CTile);
-/// Direct kernel: `(kc, a, b_strip, b_row_stride, c)`.
+/// Direct kernel: `(kc, a, b_strip, b_row_stride, c)`; it reads `c.n` (or
+/// all 16, see [`Kernels::direct_masked`]) columns of each strip row.
 pub(crate) type DirectFn = unsafe fn(usize, &DirectA, *const f32, usize, &CTile);
 
 /// One instruction set's kernels and tile sizes.
@@ -83,6 +84,9 @@ pub(crate) struct Kernels {
     pub packed: PackedFn,
     /// Direct kernel.
     pub direct: DirectFn,
+    /// Whether the direct kernel reads only the first `c.n` columns of the B
+    /// strip (masked loads), so a narrow unit-stride strip needs no copy.
+    pub direct_masked: bool,
 }
 
 /// Writes an accumulated tile `acc` (row-major, leading dimension `ld`) into C
