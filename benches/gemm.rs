@@ -27,7 +27,14 @@ struct Shape {
 }
 
 const fn sh(name: &'static str, m: usize, k: usize, n: usize, a_t: bool, b_t: bool) -> Shape {
-    Shape { name, m, k, n, a_t, b_t }
+    Shape {
+        name,
+        m,
+        k,
+        n,
+        a_t,
+        b_t,
+    }
 }
 
 const SHAPES: [Shape; 10] = [
@@ -55,7 +62,13 @@ struct Problem {
 impl Problem {
     fn new(s: Shape, threads: usize) -> Self {
         let fill = |len: usize, seed: u32| -> Vec<f32> {
-            (0..len).map(|i| ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 9) as f32 / 8_388_608.0 - 1.0).collect()
+            (0..len)
+                .map(|i| {
+                    ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 9) as f32
+                        / 8_388_608.0
+                        - 1.0
+                })
+                .collect()
         };
         Problem {
             s,
@@ -69,8 +82,16 @@ impl Problem {
     /// (ptr, row stride, col stride) of A and B as m×k and k×n.
     fn strides(&self) -> ((isize, isize), (isize, isize)) {
         let s = self.s;
-        let a = if s.a_t { (1, s.m as isize) } else { (s.k as isize, 1) };
-        let b = if s.b_t { (1, s.k as isize) } else { (s.n as isize, 1) };
+        let a = if s.a_t {
+            (1, s.m as isize)
+        } else {
+            (s.k as isize, 1)
+        };
+        let b = if s.b_t {
+            (1, s.k as isize)
+        } else {
+            (s.n as isize, 1)
+        };
         (a, b)
     }
 
@@ -80,7 +101,10 @@ impl Problem {
         let a = MatRef::from_strided(&self.a, s.m, s.k, ars as usize, acs as usize).unwrap();
         let b = MatRef::from_strided(&self.b, s.k, s.n, brs as usize, bcs as usize).unwrap();
         let c = MatMut::from_row_major(&mut self.c, s.m, s.n).unwrap();
-        let config = GemmConfig { threads, ..GemmConfig::default() };
+        let config = GemmConfig {
+            threads,
+            ..GemmConfig::default()
+        };
         gemm_with(&config, 1.0, a, b, 0.0, c, &mut self.ws);
     }
 
@@ -90,8 +114,20 @@ impl Problem {
         // SAFETY: the strides describe the m×k, k×n and m×n buffers exactly.
         unsafe {
             matrixmultiply::sgemm(
-                s.m, s.k, s.n, 1.0, self.a.as_ptr(), ars, acs, self.b.as_ptr(), brs, bcs, 0.0,
-                self.c.as_mut_ptr(), s.n as isize, 1,
+                s.m,
+                s.k,
+                s.n,
+                1.0,
+                self.a.as_ptr(),
+                ars,
+                acs,
+                self.b.as_ptr(),
+                brs,
+                bcs,
+                0.0,
+                self.c.as_mut_ptr(),
+                s.n as isize,
+                1,
             );
         }
     }
@@ -103,8 +139,24 @@ impl Problem {
         // and ignores dst when read_dst is false.
         unsafe {
             peer_gemm::gemm(
-                s.m, s.n, s.k, self.c.as_mut_ptr(), 1, s.n as isize, false, self.a.as_ptr(), acs,
-                ars, self.b.as_ptr(), bcs, brs, 0.0f32, 1.0f32, false, false, false,
+                s.m,
+                s.n,
+                s.k,
+                self.c.as_mut_ptr(),
+                1,
+                s.n as isize,
+                false,
+                self.a.as_ptr(),
+                acs,
+                ars,
+                self.b.as_ptr(),
+                bcs,
+                brs,
+                0.0f32,
+                1.0f32,
+                false,
+                false,
+                false,
                 peer_gemm::Parallelism::None,
             );
         }
@@ -204,11 +256,19 @@ fn median_gflops(p: &mut Problem, mut f: impl FnMut(&mut Problem), reps: usize) 
         .map(|_| {
             let (s, c) = (Instant::now(), thread_time());
             f(p);
-            if cpu { thread_time() - c } else { s.elapsed().as_secs_f64() }
+            if cpu {
+                thread_time() - c
+            } else {
+                s.elapsed().as_secs_f64()
+            }
         })
         .collect();
     t.sort_by(f64::total_cmp);
-    let i = if std::env::var_os("GEMM_BEST").is_some() { 0 } else { reps / 2 };
+    let i = if std::env::var_os("GEMM_BEST").is_some() {
+        0
+    } else {
+        reps / 2
+    };
     p.flops() / t[i] / 1e9
 }
 
@@ -229,10 +289,16 @@ fn quick() {
             println!("avx2 {a2:.1}  avx512 {a5:.1}");
         }
     }
-    println!("{:<22} {:>9} {:>9} {:>9} {:>7} {:>6}", "shape", "deepinit", "mm", "gemm", "ratio", "%peak");
+    println!(
+        "{:<22} {:>9} {:>9} {:>9} {:>7} {:>6}",
+        "shape", "deepinit", "mm", "gemm", "ratio", "%peak"
+    );
     let mut logs = Vec::new();
     let filter = std::env::var("GEMM_QUICK").unwrap_or_default();
-    for s in SHAPES.into_iter().filter(|s| filter.split(',').any(|f| s.name.contains(f))) {
+    for s in SHAPES
+        .into_iter()
+        .filter(|s| filter.split(',').any(|f| s.name.contains(f)))
+    {
         let mut p = Problem::new(s, 2);
         let reps = (2e9 / p.flops()).clamp(3.0, 201.0) as usize | 1;
         let (mut d, mut m, mut g) = (0.0f64, 0.0f64, 0.0f64);
@@ -243,7 +309,11 @@ fn quick() {
         }
         let ratio = d / m.max(g);
         logs.push(ratio.ln());
-        println!("{:<22} {d:>9.1} {m:>9.1} {g:>9.1} {ratio:>7.3} {:>5.0}%", s.name, 100.0 * d / peak);
+        println!(
+            "{:<22} {d:>9.1} {m:>9.1} {g:>9.1} {ratio:>7.3} {:>5.0}%",
+            s.name,
+            100.0 * d / peak
+        );
     }
     let gm = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
     println!("geometric mean of ratios vs faster peer: {gm:.3}");
@@ -265,7 +335,10 @@ fn quick() {
     };
     let one = wall(&mut p, 1);
     let two = wall(&mut p, 2);
-    println!("1024^3 threads: 1 → {one:.1}, 2 → {two:.1} GFLOP/s, speed-up {:.2}", two / one);
+    println!(
+        "1024^3 threads: 1 → {one:.1}, 2 → {two:.1} GFLOP/s, speed-up {:.2}",
+        two / one
+    );
 }
 
 fn criterion_benches(c: &mut Criterion) {
@@ -278,13 +351,19 @@ fn criterion_benches(c: &mut Criterion) {
         if s.m >= 2048 {
             g.sample_size(10);
         }
-        g.bench_function(BenchmarkId::new("deepinit", 1), |bch| bch.iter(|| p.deepinit(1)));
+        g.bench_function(BenchmarkId::new("deepinit", 1), |bch| {
+            bch.iter(|| p.deepinit(1))
+        });
         g.bench_function(BenchmarkId::new("gemm", 1), |bch| bch.iter(|| p.peer()));
         if s.m < 2048 {
-            g.bench_function(BenchmarkId::new("matrixmultiply", 1), |bch| bch.iter(|| p.matrixmultiply()));
+            g.bench_function(BenchmarkId::new("matrixmultiply", 1), |bch| {
+                bch.iter(|| p.matrixmultiply())
+            });
         }
         if s.m == 1024 {
-            g.bench_function(BenchmarkId::new("deepinit", 2), |bch| bch.iter(|| p.deepinit(2)));
+            g.bench_function(BenchmarkId::new("deepinit", 2), |bch| {
+                bch.iter(|| p.deepinit(2))
+            });
         }
         g.finish();
     }

@@ -32,6 +32,12 @@ fn data_args(cmd: Command) -> Command {
         "N",
         "Use only the first N test images (quick runs)",
     ))
+    .arg(
+        Arg::new("verify-data")
+            .long("verify-data")
+            .action(ArgAction::SetTrue)
+            .help("Check the data files against SHA256SUMS in the data directory"),
+    )
 }
 
 fn run_args(cmd: Command) -> Command {

@@ -187,6 +187,7 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let s = study(m)?;
     let out = given(m, "out").map_or_else(default_out, PathBuf::from);
     let data = crate::data::load(
+        m.get_flag("verify-data"),
         given(m, "data"),
         crate::limits(m, "train-limit")?,
         crate::limits(m, "test-limit")?,

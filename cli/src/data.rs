@@ -3,7 +3,7 @@
 //! with `deepinit::mnist::load_mnist`, optionally cut to the first N images.
 
 use crate::Failure;
-use deepinit::mnist::{Dataset, Mnist, load_mnist};
+use deepinit::mnist::{Dataset, Mnist, MnistOptions, load_mnist_with};
 use std::path::PathBuf;
 
 /// The data directory to use.
@@ -30,15 +30,22 @@ pub fn limit(d: &mut Dataset, n: Option<usize>) {
     }
 }
 
-/// Loads the data, with limits applied.
+/// Loads the data (checking `SHA256SUMS` if `verify`), with limits applied.
 pub fn load(
+    verify: bool,
     dir: Option<&String>,
     train_limit: Option<usize>,
     test_limit: Option<usize>,
 ) -> Result<Mnist, Failure> {
     let dir = data_dir(dir);
-    let mut data = load_mnist(&dir)
-        .map_err(|e| Failure::input(format!("cannot load MNIST from {}: {e}", dir.display())))?;
+    let mut data = load_mnist_with(
+        &dir,
+        &MnistOptions {
+            verify_checksums: verify,
+            ..MnistOptions::default()
+        },
+    )
+    .map_err(|e| Failure::input(format!("cannot load MNIST from {}: {e}", dir.display())))?;
     limit(&mut data.train, train_limit);
     limit(&mut data.test, test_limit);
     if data.test.len == 0 {

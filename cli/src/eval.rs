@@ -14,7 +14,12 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let model = ckpt
         .to_mlp(None)
         .map_err(|e| Failure::input(format!("{path}: {e}")))?;
-    let data = crate::data::load(given(m, "data"), Some(1), crate::limits(m, "test-limit")?)?;
+    let data = crate::data::load(
+        m.get_flag("verify-data"),
+        given(m, "data"),
+        Some(1),
+        crate::limits(m, "test-limit")?,
+    )?;
     let (inputs, classes) = (data.test.rows * data.test.cols, data.test.classes);
     if model.input_size() != inputs || model.output_size() != classes {
         return Err(Failure::input(format!(

@@ -85,6 +85,7 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer), Failure> {
     let asked = settings(m, resume.is_some())?;
     let train_limit = crate::limits(m, "train-limit")?;
     let data = crate::data::load(
+        m.get_flag("verify-data"),
         given(m, "data"),
         train_limit,
         crate::limits(m, "test-limit")?,

@@ -211,6 +211,50 @@ fn missing_and_corrupt_data_files() {
 }
 
 #[test]
+fn verify_data_checks_sha256sums() {
+    let dir = scratch("verify");
+    for name in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ] {
+        std::fs::copy(Path::new(DATA).join(name), dir.join(name)).unwrap();
+    }
+    let sums = std::fs::read_to_string(Path::new(DATA).join("SHA256SUMS")).unwrap();
+    // One flipped hex digit in the first entry.
+    let flipped = format!(
+        "{}{}",
+        if sums.starts_with('0') { '1' } else { '0' },
+        &sums[1..]
+    );
+    std::fs::write(dir.join("SHA256SUMS"), flipped).unwrap();
+    let args = [
+        "train",
+        "--verify-data",
+        "--data",
+        s(&dir),
+        "--test-limit",
+        "10",
+    ];
+    assert_bad_input(&args, "SHA-256 mismatch");
+    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+    let ok = deepinit(&[
+        "train",
+        "--verify-data",
+        "--data",
+        s(&dir),
+        "--layers",
+        "784,8,10",
+        "--epochs",
+        "0",
+        "-q",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn bad_checkpoints_exit_2() {
     let dir = scratch("ckpt");
     assert_bad_input(
