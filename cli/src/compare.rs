@@ -241,8 +241,8 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
         write_json(path, &json)?;
     }
     if !quiet {
-        print!("{text}");
-        println!(
+        say!("{}", text.trim_end());
+        say!(
             "wrote {}/report.md, metrics.json, accuracy.png",
             out.display()
         );

@@ -32,14 +32,14 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let eval = evaluate(&model, &data.test).map_err(|e| Failure::input(e.to_string()))?;
     let sha = weights_sha256(&model);
     if !m.get_flag("quiet") {
-        println!(
+        say!(
             "test accuracy {:.2} % ({}/{}), test loss {:.4}",
             eval.accuracy * 100.0,
             eval.correct,
             eval.len,
             eval.loss
         );
-        println!("weights sha256 {sha}");
+        say!("weights sha256 {sha}");
     }
     if let Some(out) = given(m, "json") {
         let meta = ckpt

@@ -8,6 +8,15 @@
 //! Bad input prints one line on stderr and exits with code 2; a run that fails
 //! (a diverging loss, an unwritable output) exits with code 1.
 
+/// `println!` that ignores a closed stdout (e.g. `deepinit compare | head`)
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod args;
 mod compare;
 mod data;
@@ -126,7 +135,7 @@ fn run() -> Result<(), Failure> {
     let m = match args::parse(std::env::args_os()) {
         Ok(m) => m,
         Err((text, 0)) => {
-            print!("{text}");
+            say!("{}", text.trim_end());
             return Ok(());
         }
         Err((text, code)) => {

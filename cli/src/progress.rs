@@ -65,7 +65,10 @@ impl Progress {
         match (&self.bar, self.mode) {
             (_, Mode::Quiet) => {}
             (Some(bar), _) => bar.println(text),
-            (None, _) => eprintln!("{text}"),
+            (None, _) => {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stderr(), "{text}");
+            }
         }
     }
 

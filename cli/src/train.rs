@@ -162,7 +162,7 @@ fn summary(m: &ArgMatches, eval: &Evaluation, metrics: &[EpochMetrics], sha: &st
         return;
     }
     let seconds: f64 = metrics.iter().map(|e| e.seconds).sum();
-    println!(
+    say!(
         "test accuracy {:.2} % ({}/{}), test loss {:.4}, {} epoch(s) in {seconds:.1} s of training",
         eval.accuracy * 100.0,
         eval.correct,
@@ -170,9 +170,9 @@ fn summary(m: &ArgMatches, eval: &Evaluation, metrics: &[EpochMetrics], sha: &st
         eval.loss,
         metrics.len(),
     );
-    println!("weights sha256 {sha}");
+    say!("weights sha256 {sha}");
     if let Some(path) = given(m, "save") {
-        println!("saved {path}");
+        say!("saved {path}");
     }
 }
 
