@@ -160,7 +160,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let line = f.message.replace('\n', " ");
-            eprintln!("deepinit: error: {line}");
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "deepinit: error: {line}");
             ExitCode::from(f.code)
         }
     }
