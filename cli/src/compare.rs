@@ -182,6 +182,45 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))
 }
 
+/// Writes `metrics.json`, `report.md`, `accuracy.png` (and `--json`); returns the table.
+fn write_outputs(
+    m: &ArgMatches,
+    out: &Path,
+    s: &Study,
+    results: &[InitResult],
+    data: &deepinit::mnist::Mnist,
+) -> Result<String, Failure> {
+    let (text, md) = table(results);
+    let json = metrics_json(s, results);
+    write(&out.join("metrics.json"), format!("{json}\n").as_bytes())?;
+    write(
+        &out.join("report.md"),
+        report_md(s, results, &md, data).as_bytes(),
+    )?;
+    let lines: Vec<Line> = results
+        .iter()
+        .map(|r| Line {
+            label: r.label(),
+            accuracy: r.accuracy(),
+        })
+        .collect();
+    let sizes: Vec<String> = s.layers.iter().map(usize::to_string).collect();
+    let title = format!(
+        "MNIST {} ({}), test accuracy, mean of {} seed(s)",
+        s.arch,
+        sizes.join("-"),
+        s.seeds.len()
+    );
+    write(
+        &out.join("accuracy.png"),
+        &accuracy_png(&title, &lines).map_err(Failure::runtime)?,
+    )?;
+    if let Some(path) = given(m, "json") {
+        write_json(path, &json)?;
+    }
+    Ok(text)
+}
+
 /// Runs `deepinit compare`.
 pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let s = study(m)?;
@@ -209,37 +248,7 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
         }
         results.push(InitResult { init, bias, runs });
     }
-    let (text, md) = table(&results);
-    let json = metrics_json(&s, &results);
-    write(&out.join("metrics.json"), format!("{json}\n").as_bytes())?;
-    write(
-        &out.join("report.md"),
-        report_md(&s, &results, &md, &data).as_bytes(),
-    )?;
-    let lines: Vec<Line> = results
-        .iter()
-        .map(|r| Line {
-            label: r.label(),
-            accuracy: r.accuracy(),
-        })
-        .collect();
-    let title = format!(
-        "MNIST {} ({}), test accuracy, mean of {} seed(s)",
-        s.arch,
-        s.layers
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join("-"),
-        s.seeds.len()
-    );
-    write(
-        &out.join("accuracy.png"),
-        &accuracy_png(&title, &lines).map_err(Failure::runtime)?,
-    )?;
-    if let Some(path) = given(m, "json") {
-        write_json(path, &json)?;
-    }
+    let text = write_outputs(m, &out, &s, &results, &data)?;
     if !quiet {
         say!("{}", text.trim_end());
         say!(

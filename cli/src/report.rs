@@ -1,7 +1,7 @@
 //! `deepinit compare`'s outputs: the summary table (terminal and Markdown),
 //! `metrics.json` and `report.md`.
 
-use crate::compare::{InitResult, Study};
+use crate::compare::{InitResult, RunResult, Study};
 use crate::json::Json;
 use std::fmt::Write as _;
 
@@ -53,56 +53,58 @@ pub fn table(results: &[InitResult]) -> (String, String) {
     (text, md)
 }
 
+fn nums(values: impl IntoIterator<Item = f64>) -> Json {
+    Json::Arr(values.into_iter().map(Json::Num).collect())
+}
+
+fn run_json(r: &InitResult, run: &RunResult) -> Json {
+    let error = run
+        .error
+        .as_ref()
+        .map_or(Json::Null, |e| Json::str(e.as_str()));
+    Json::obj([
+        ("init", Json::str(r.init.to_string())),
+        ("bias_init", Json::str(r.bias.name())),
+        ("seed", Json::Int(run.seed)),
+        (
+            "epochs",
+            Json::Arr(run.epochs.iter().map(crate::train::epoch_json).collect()),
+        ),
+        ("elapsed_seconds", nums(run.elapsed.iter().copied())),
+        ("weights_sha256", Json::str(run.sha.as_str())),
+        ("error", error),
+    ])
+}
+
+fn summary_json(r: &InitResult) -> Json {
+    let acc = r.accuracy();
+    Json::obj([
+        ("init", Json::str(r.init.to_string())),
+        ("bias_init", Json::str(r.bias.name())),
+        ("mean_test_accuracy", nums(acc.iter().copied())),
+        (
+            "final_accuracy",
+            Json::Num(acc.last().copied().unwrap_or(f64::NAN)),
+        ),
+        (
+            "best_accuracy",
+            Json::Num(acc.iter().copied().fold(f64::NAN, f64::max)),
+        ),
+        ("final_test_loss", Json::Num(r.final_loss())),
+        ("seconds", Json::Num(r.seconds())),
+        (
+            "seconds_to_98",
+            r.time_to_98().map_or(Json::Null, Json::Num),
+        ),
+    ])
+}
+
+/// The `metrics.json` of a study: its settings, one summary per init (the
+/// curves averaged over seeds) and every run's epochs.
 pub fn metrics_json(s: &Study, results: &[InitResult]) -> Json {
-    let runs = results.iter().flat_map(|r| {
-        r.runs.iter().map(move |run| {
-            Json::obj([
-                ("init", Json::str(r.init.to_string())),
-                ("bias_init", Json::str(r.bias.name())),
-                ("seed", Json::Int(run.seed)),
-                (
-                    "epochs",
-                    Json::Arr(run.epochs.iter().map(crate::train::epoch_json).collect()),
-                ),
-                (
-                    "elapsed_seconds",
-                    Json::Arr(run.elapsed.iter().map(|&t| Json::Num(t)).collect()),
-                ),
-                ("weights_sha256", Json::str(run.sha.as_str())),
-                (
-                    "error",
-                    run.error
-                        .as_ref()
-                        .map_or(Json::Null, |e| Json::str(e.as_str())),
-                ),
-            ])
-        })
-    });
-    let summary = results.iter().map(|r| {
-        let acc = r.accuracy();
-        Json::obj([
-            ("init", Json::str(r.init.to_string())),
-            ("bias_init", Json::str(r.bias.name())),
-            (
-                "mean_test_accuracy",
-                Json::Arr(acc.iter().map(|&a| Json::Num(a)).collect()),
-            ),
-            (
-                "final_accuracy",
-                Json::Num(acc.last().copied().unwrap_or(f64::NAN)),
-            ),
-            (
-                "best_accuracy",
-                Json::Num(acc.iter().copied().fold(f64::NAN, f64::max)),
-            ),
-            ("final_test_loss", Json::Num(r.final_loss())),
-            ("seconds", Json::Num(r.seconds())),
-            (
-                "seconds_to_98",
-                r.time_to_98().map_or(Json::Null, Json::Num),
-            ),
-        ])
-    });
+    let runs = results
+        .iter()
+        .flat_map(|r| r.runs.iter().map(move |run| run_json(r, run)));
     Json::obj([
         ("arch", Json::str(s.arch)),
         (
@@ -117,11 +119,15 @@ pub fn metrics_json(s: &Study, results: &[InitResult]) -> Json {
             Json::Arr(s.seeds.iter().map(|&x| Json::Int(x)).collect()),
         ),
         ("threads", Json::int(s.threads)),
-        ("summary", Json::Arr(summary.collect())),
+        (
+            "summary",
+            Json::Arr(results.iter().map(summary_json).collect()),
+        ),
         ("runs", Json::Arr(runs.collect())),
     ])
 }
 
+/// The Markdown report.
 pub fn report_md(
     s: &Study,
     results: &[InitResult],
@@ -134,7 +140,7 @@ pub fn report_md(
         "# Weight initialization on MNIST\n\n{} ReLU MLP, Adam (lr 0.001), batch 100, {} epochs, seeds {} \
          ({} training and {} test images, pixels scaled to [0, 1]); accuracies are means over the seeds.\n\n{md_table}\n\
          ![test accuracy per epoch](accuracy.png)\n\n\
-         A start of N(0, 1) weights saturates and learns badly; a constant start keeps every hidden unit \
+         N(0, 1) weights are about √fan_in times too large, so activations and gradients blow up layer by layer and the network learns worse; a constant start keeps every hidden unit \
          identical (with zero biases they never learn different features); Xavier (Glorot & Bengio 2010) and \
          He (He et al. 2015) scale the weights to the fan-in and fan-out and learn well.\n\n## Runs\n\n\
          | init | seed | final acc | weights sha256 |\n|---|---:|---:|---|\n",
