@@ -13,11 +13,57 @@ use deepinit::optim::OptimizerConfig;
 use deepinit::train::{EpochMetrics, Evaluation, Trainer, evaluate};
 
 /// The checkpoint of a trainer's current state, with the init names.
-pub fn checkpoint(trainer: &Trainer, run: &Run) -> Checkpoint {
+pub fn checkpoint(trainer: &Trainer, run: &Run, history: &[EpochMetrics]) -> Checkpoint {
     let mut c = Checkpoint::from_train_state(&trainer.state(), trainer.config());
     c.set_metadata(keys::INIT, &run.init.to_string());
     c.set_metadata(keys::BIAS_INIT, run.bias.name());
+    c.set_metadata(HISTORY, &history_text(history));
     c
+}
+
+/// Metadata key of the metrics of the epochs a checkpoint has seen.
+pub const HISTORY: &str = "history";
+
+/// `epoch train_loss test_loss test_accuracy seconds samples_per_second`
+/// per epoch, `;`-separated; floats in Rust's round-trip form.
+fn history_text(history: &[EpochMetrics]) -> String {
+    let entries: Vec<String> = history
+        .iter()
+        .map(|e| {
+            let (a, b, c) = (e.train_loss, e.test_loss, e.test_accuracy);
+            format!(
+                "{} {a} {b} {c} {} {}",
+                e.epoch, e.seconds, e.samples_per_second
+            )
+        })
+        .collect();
+    entries.join(";")
+}
+
+/// The history stored by [`checkpoint`]; empty if the key is absent.
+pub fn parse_history(ckpt: &Checkpoint) -> Result<Vec<EpochMetrics>, Failure> {
+    let Some(text) = ckpt.metadata(HISTORY).filter(|t| !t.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let entry = |e: &str| -> Option<EpochMetrics> {
+        let f: Vec<&str> = e.split(' ').collect();
+        let x = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok());
+        (f.len() == 6).then_some(())?;
+        Some(EpochMetrics {
+            epoch: f[0].parse().ok()?,
+            train_loss: x(1)?,
+            test_loss: x(2)?,
+            test_accuracy: x(3)?,
+            seconds: x(4)?,
+            samples_per_second: x(5)?,
+        })
+    };
+    let bad = || {
+        Failure::input(format!(
+            "cannot resume: checkpoint metadata {HISTORY:?} is malformed"
+        ))
+    };
+    text.split(';').map(|e| entry(e).ok_or_else(bad)).collect()
 }
 
 /// The `config` object of the JSON output.
@@ -70,8 +116,9 @@ pub fn epoch_json(e: &EpochMetrics) -> Json {
     ])
 }
 
-/// The data, the run's settings and its trainer (fresh or resumed).
-fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer), Failure> {
+/// The data, the run's settings, its trainer (fresh or resumed) and the
+/// metrics of the epochs already done.
+fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer, Vec<EpochMetrics>), Failure> {
     let epochs = parse_given(m, "epochs", |s| parse_count(s, "--epochs"))?.unwrap_or(15);
     let threads = crate::threads(m)?;
     let resume = match given(m, "resume") {
@@ -120,15 +167,28 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer), Failure> {
         None => Trainer::new(run.config.clone()),
     }
     .map_err(|e| Failure::input(e.to_string()))?;
-    Ok((data, run, trainer))
+    let history = match &resume {
+        Some((_, ckpt)) => parse_history(ckpt)?,
+        None => Vec::new(),
+    };
+    if !history.is_empty() && history.len() != trainer.next_epoch() {
+        let n = history.len();
+        return Err(Failure::input(format!(
+            "cannot resume: the checkpoint's history has {n} epochs, its state {}",
+            trainer.next_epoch()
+        )));
+    }
+    Ok((data, run, trainer, history))
 }
 
 /// Trains the remaining epochs, saving after each one (and once if none remain).
+/// `history` holds the metrics of the epochs before a resumed run.
 fn train_epochs(
     m: &ArgMatches,
     data: &Mnist,
     run: &Run,
     trainer: &mut Trainer,
+    history: Vec<EpochMetrics>,
 ) -> Result<Vec<EpochMetrics>, Failure> {
     let mode = Mode::detect(m.get_flag("quiet"));
     let mut progress = Progress::new(
@@ -137,22 +197,23 @@ fn train_epochs(
         run.config.epochs,
         run.config.batch_size,
     );
-    let save = |trainer: &Trainer| match given(m, "save") {
-        Some(path) => checkpoint(trainer, run)
+    let save = |trainer: &Trainer, history: &[EpochMetrics]| match given(m, "save") {
+        Some(path) => checkpoint(trainer, run, history)
             .save(path)
             .map_err(|e| Failure::runtime(format!("cannot save: {e}"))),
         None => Ok(()),
     };
-    let mut metrics = Vec::new();
+    let mut metrics = history;
+    let before = metrics.len();
     while !trainer.is_finished() {
         let e = trainer
             .train_epoch(&data.train, &data.test, &mut progress)
             .map_err(Failure::training)?;
         metrics.push(e);
-        save(trainer)?;
+        save(trainer, &metrics)?;
     }
-    if metrics.is_empty() {
-        save(trainer)?;
+    if metrics.len() == before {
+        save(trainer, &metrics)?;
     }
     Ok(metrics)
 }
@@ -178,8 +239,8 @@ fn summary(m: &ArgMatches, eval: &Evaluation, metrics: &[EpochMetrics], sha: &st
 
 /// Runs `deepinit train`.
 pub fn main(m: &ArgMatches) -> Result<(), Failure> {
-    let (data, run, mut trainer) = prepare(m)?;
-    let metrics = train_epochs(m, &data, &run, &mut trainer)?;
+    let (data, run, mut trainer, history) = prepare(m)?;
+    let metrics = train_epochs(m, &data, &run, &mut trainer, history)?;
     let eval = evaluate(trainer.model(), &data.test).map_err(|e| Failure::input(e.to_string()))?;
     let sha = weights_sha256(trainer.model());
     summary(m, &eval, &metrics, &sha);
@@ -203,4 +264,30 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
         write_json(path, &json)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_round_trips_exactly_and_rejects_garbage() {
+        let e = |epoch, x: f64| EpochMetrics {
+            epoch,
+            train_loss: x,
+            test_loss: x / 3.0,
+            test_accuracy: 0.1 + x,
+            seconds: 1e-9 * x,
+            samples_per_second: 1e7 / x,
+        };
+        let history = vec![e(1, 0.123_456_789_012_345_67), e(2, std::f64::consts::PI)];
+        let mut c = Checkpoint::new();
+        c.set_metadata(HISTORY, &history_text(&history));
+        assert_eq!(parse_history(&c).unwrap(), history);
+        assert!(parse_history(&Checkpoint::new()).unwrap().is_empty());
+        for bad in ["1 2 3", "1 a 3 4 5 6", "1 2 3 4 5 6;", "x 2 3 4 5 6"] {
+            c.set_metadata(HISTORY, bad);
+            assert_eq!(parse_history(&c).unwrap_err().code, 2, "{bad:?}");
+        }
+    }
 }

@@ -88,6 +88,11 @@ fn save_and_resume_equals_one_run() {
         "sgd",
         "settings come from the checkpoint"
     );
+    // The resumed run's JSON lists both epochs, with the same losses and accuracies.
+    for key in ["epoch", "train_loss", "test_loss", "test_accuracy"] {
+        assert_eq!(fields(&second, key), fields(&whole, key), "{key}");
+    }
+    assert_eq!(fields(&second, "epoch"), ["1", "2"]);
 
     std::fs::remove_dir_all(dir).unwrap();
 }

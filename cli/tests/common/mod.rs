@@ -52,6 +52,18 @@ pub fn field(json: &str, key: &str) -> String {
     rest[..end].trim_matches('"').to_owned()
 }
 
+/// Every value of `"key": value` in a JSON file written by deepinit, in order.
+pub fn fields(json: &str, key: &str) -> Vec<String> {
+    let pattern = format!("\"{key}\": ");
+    json.match_indices(&pattern)
+        .map(|(at, _)| {
+            let rest = &json[at + pattern.len()..];
+            let end = rest.find([',', '\n']).unwrap_or(rest.len());
+            rest[..end].trim_matches('"').to_owned()
+        })
+        .collect()
+}
+
 /// Trains with `args` plus the quick settings and returns the JSON output.
 pub fn train(dir: &Path, name: &str, args: &[&str]) -> String {
     let json = dir.join(format!("{name}.json"));
