@@ -14,7 +14,7 @@
 //!   ReLU or tanh network the gradients of the hidden layers are even exactly 0.
 //!   Randomness is what breaks this symmetry.
 //! - **N(0, 1) is too large.** Each output sums fan_in products, so
-//!   Var(y) = fan_in · Var(w) · E[x²]: with Var(w) = 1 and fan_in = 784 the
+//!   Var(y) = fan_in · Var(w) · E(x²): with Var(w) = 1 and fan_in = 784 the
 //!   activations grow ~28× per layer, saturate sigmoid/tanh (vanishing
 //!   gradients) or explode through ReLUs. A too small constant scale such as
 //!   N(0, 0.01²) shrinks them layer after layer instead.

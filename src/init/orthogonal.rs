@@ -49,7 +49,7 @@ pub(super) fn orthogonal<R: Rng + ?Sized>(out: &mut [f32], fans: Fans, gain: f32
 }
 
 /// In-place Householder QR of the column-major m × n `a` (m ≥ n): on return the
-/// column k below the diagonal holds the reflector vₖ (vₖ[0] included) with
+/// column k below the diagonal holds the reflector vₖ (its first entry included) with
 /// Hₖ = I − τₖ·vₖ·vₖᵀ, and `sign[k]` = sign(Rₖₖ) (1 for 0).
 fn householder_qr(a: &mut [f64], m: usize, n: usize, tau: &mut [f64], sign: &mut [f64]) {
     for k in 0..n {

@@ -225,15 +225,7 @@ impl Kind {
         let init = self.name();
         match self {
             Kind::Constant(v) => Ok(Params::Constant(check(init, "value", v, FINITE)?)),
-            Kind::Uniform { low, high } => {
-                check(init, "low", low, FINITE)?;
-                check(init, "high", high, FINITE)?;
-                if low.partial_cmp(&high) != Some(core::cmp::Ordering::Less) {
-                    return Err(InitError::EmptyRange { init, low, high });
-                }
-                check(init, "high - low", high - low, FINITE)?;
-                Ok(Params::Uniform { low, high })
-            }
+            Kind::Uniform { low, high } => uniform(init, low, high),
             Kind::Normal { mean, std } => Ok(Params::Normal {
                 mean: check(init, "mean", mean, FINITE)?,
                 std: check(init, "std", std, NON_NEGATIVE)?,
@@ -275,14 +267,7 @@ impl Kind {
                 Ok(from_std(gain / libm::sqrt(fan), dist))
             }
             Kind::Eye => fans.nonzero(init).map(|_| Params::Eye),
-            Kind::Sparse { sparsity, std } => {
-                if !(0.0..=1.0).contains(&sparsity) {
-                    return Err(InitError::InvalidSparsity { sparsity });
-                }
-                check(init, "std", std, NON_NEGATIVE)?;
-                fans.nonzero(init)?;
-                Ok(Params::Sparse { sparsity, std })
-            }
+            Kind::Sparse { sparsity, std } => sparse(init, sparsity, std, fans),
             #[cfg(feature = "alloc")]
             Kind::Orthogonal { gain } => {
                 check(init, "gain", gain, FINITE)?;
@@ -291,6 +276,27 @@ impl Kind {
             }
         }
     }
+}
+
+/// U(low, high) given by the user: finite bounds, low < high, finite width.
+fn uniform(init: &'static str, low: f32, high: f32) -> Result<Params, InitError> {
+    check(init, "low", low, FINITE)?;
+    check(init, "high", high, FINITE)?;
+    if low.partial_cmp(&high) != Some(core::cmp::Ordering::Less) {
+        return Err(InitError::EmptyRange { init, low, high });
+    }
+    check(init, "high - low", high - low, FINITE)?;
+    Ok(Params::Uniform { low, high })
+}
+
+/// Sparse: sparsity in [0, 1], std finite and ≥ 0, positive fans.
+fn sparse(init: &'static str, sparsity: f32, std: f32, fans: Fans) -> Result<Params, InitError> {
+    if !(0.0..=1.0).contains(&sparsity) {
+        return Err(InitError::InvalidSparsity { sparsity });
+    }
+    check(init, "std", std, NON_NEGATIVE)?;
+    fans.nonzero(init)?;
+    Ok(Params::Sparse { sparsity, std })
 }
 
 /// PyTorch: N(0, std²), or U(−bound, bound) with bound = √3·std.

@@ -11,11 +11,11 @@
 //! x = j · (X[i] / 2²³)   accepted at once if j < K[i] = ⌊2²³ · X[i+1] / X[i]⌋
 //! ```
 //!
-//! The integer test j < K[i] is the rectangle test |x| < X[i+1] of the paper done
+//! The integer test `j < K[i]` is the rectangle test `|x| < X[i+1]` of the paper done
 //! on integers. Otherwise, for layer 0 the sample comes from the tail x > r by
 //! Marsaglia's method (x = −ln U₁ / r, y = −ln U₂, accept when 2y ≥ x²,
 //! return r + x); for the other layers it is kept when a uniform height
-//! y ∈ [F[i], F[i+1]) lies under the curve, y < exp(−x²/2) (the wedge test, in
+//! `y ∈ [F[i], F[i+1])` lies under the curve, y < exp(−x²/2) (the wedge test, in
 //! f32 with `libm::expf`), else a fresh word is drawn. The sign bit is
 //! independent of the magnitude, so it is applied once at the end.
 //!
@@ -35,7 +35,7 @@ use rand_core::Rng;
 /// 2²³: the magnitude has 23 bits.
 const TWO23: f64 = 8_388_608.0;
 
-/// Acceptance thresholds K[i] = ⌊2²³ · X[i+1] / X[i]⌋ (K[255] = 0: the top layer
+/// Acceptance thresholds `K[i] = ⌊2²³ · X[i+1] / X[i]⌋` (`K[255] = 0`: the top layer
 /// always goes to the wedge test).
 const K: [u32; 256] = {
     let mut k = [0u32; 256];
@@ -47,7 +47,7 @@ const K: [u32; 256] = {
     k
 };
 
-/// Scales W[i] = X[i] / 2²³ rounded to f32, so that x = j · W[i].
+/// Scales `W[i] = X[i] / 2²³` rounded to f32, so that `x = j · W[i]`.
 const W: [f32; 256] = {
     let mut w = [0f32; 256];
     let mut i = 0;
@@ -58,7 +58,7 @@ const W: [f32; 256] = {
     w
 };
 
-/// The densities F[i] rounded to f32, for the wedge test.
+/// The densities `F[i]` rounded to f32, for the wedge test.
 const F32: [f32; 257] = {
     let mut f = [0f32; 257];
     let mut i = 0;
@@ -140,7 +140,7 @@ mod tests {
     /// generator: `cargo test --lib tables_match -- --nocapture` prints them.
     #[test]
     fn tables_match_generating_formula() {
-        const R: f64 = 3.6541528853610088;
+        const R: f64 = 3.654_152_885_361_009; // the paper's 3.6541528853610088 as f64
         const V: f64 = 4.92867323399e-3;
         let mut x = [0.0f64; 257];
         x[0] = V / density(R);
