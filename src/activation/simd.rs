@@ -41,6 +41,8 @@ const C1: f32 = 0.693_359_4;
 const C2: f32 = -2.121_944_4e-4;
 /// Below this, eˣ rounds to +0 (e^(−103.98) < 2^(−150)).
 const EXP_LO: f32 = -104.0;
+/// Lower clamp of the single-scaling exp (e^(−87) is still normal).
+const NORMAL_LO: f32 = -87.0;
 /// Above this, eˣ overflows to +∞ (ln(f32::MAX) ≈ 88.72).
 const EXP_HI: f32 = 89.0;
 const P: [f32; 6] = [
@@ -74,6 +76,29 @@ pub(crate) fn exp(x: f32x8) -> f32x8 {
     x.is_nan().select(x, exp_non_nan(x))
 }
 
+/// eˣ for non-NaN lanes with x ≤ 88, with one scaling step: x < −87 gives
+/// e^(−87) instead of a subnormal or 0. Equal to [`exp_non_nan`] bit for bit
+/// on −87 ≤ x ≤ 88.
+#[inline(always)]
+fn exp_normal(x: f32x8) -> f32x8 {
+    let xc = x.fast_max(f32x8::splat(NORMAL_LO));
+    let t = xc * f32x8::splat(LOG2E) + f32x8::splat(ROUNDER);
+    let n = t - f32x8::splat(ROUNDER);
+    let r = xc - n * f32x8::splat(C1) - n * f32x8::splat(C2);
+    let k = t.to_bits().cast_signed() - i32x8::splat(ROUNDER.to_bits().cast_signed());
+    poly(r) * pow2i(k)
+}
+
+/// eʳ ≈ 1 + r + r²·P(r) for |r| ≤ ½ ln 2.
+#[inline(always)]
+fn poly(r: f32x8) -> f32x8 {
+    let mut p = f32x8::splat(P[0]);
+    for &c in &P[1..] {
+        p = p * r + f32x8::splat(c);
+    }
+    p * (r * r) + r + f32x8::ONE
+}
+
 /// eˣ for non-NaN lanes (NaN lanes give an unspecified value; callers restore
 /// NaN themselves).
 #[inline(always)]
@@ -85,11 +110,7 @@ pub(crate) fn exp_non_nan(x: f32x8) -> f32x8 {
     let t = xc * f32x8::splat(LOG2E) + f32x8::splat(ROUNDER);
     let n = t - f32x8::splat(ROUNDER);
     let r = xc - n * f32x8::splat(C1) - n * f32x8::splat(C2);
-    let mut p = f32x8::splat(P[0]);
-    for &c in &P[1..] {
-        p = p * r + f32x8::splat(c);
-    }
-    let e = p * (r * r) + r + f32x8::ONE;
+    let e = poly(r);
     let k = t.to_bits().cast_signed() - i32x8::splat(ROUNDER.to_bits().cast_signed());
     let k1 = k >> 1u32;
     e * pow2i(k1) * pow2i(k - k1)
@@ -99,9 +120,14 @@ pub(crate) fn exp_non_nan(x: f32x8) -> f32x8 {
 #[inline(always)]
 pub(crate) fn sigmoid(x: f32x8) -> f32x8 {
     let deep = x.simd_lt(f32x8::splat(SIGMOID_DEEP));
-    // One exp serves both branches: e^x deep in the left tail, else e^(−x).
-    let e = exp_non_nan(deep.select(x, -x));
-    let y = deep.select(e, f32x8::ONE / (f32x8::ONE + e));
+    let y = if deep.any() {
+        // One exp serves both branches: e^x deep in the left tail, else e^(−x).
+        let e = exp_non_nan(deep.select(x, -x));
+        deep.select(e, f32x8::ONE / (f32x8::ONE + e))
+    } else {
+        // Common case: −x ≤ 17, and e^(−x) is normal or irrelevant (σ = 1).
+        f32x8::ONE / (f32x8::ONE + exp_normal(-x))
+    };
     x.is_nan().select(x, y)
 }
 
@@ -164,5 +190,52 @@ pub(crate) fn zip_in_place(y: &[f32], grad: &mut [f32], f: impl Fn(f32x8, f32x8)
         let n = gt.len();
         let r = f(load_partial(gt), load_partial(yt));
         gt.copy_from_slice(&r.to_array()[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// |y − e^x| in units of the f32 spacing at e^x (subnormal spacing below
+    /// f32::MIN_POSITIVE), against libm's f64 exp.
+    fn ulps(y: f32, x: f32) -> f64 {
+        let exact = libm::exp(f64::from(x));
+        let e = libm::floor(libm::log2(exact)).max(-126.0);
+        (f64::from(y) - exact).abs() / libm::exp2(e - 23.0)
+    }
+
+    #[test]
+    fn exp_within_one_ulp_and_special_values() {
+        let (mut worst, mut at) = (0.0f64, 0.0f32);
+        // Every 97th f32 in [−103.9, 88.7] (≈ 2·10⁷ values), both signs.
+        for bits in (0..0x42b2_0000u32).step_by(97) {
+            let v = f32::from_bits(bits);
+            let lanes = [v, -v, v, -v, v, -v, v, -v];
+            let y = exp(f32x8::new(lanes)).to_array();
+            for (&x, &y) in lanes.iter().zip(&y).take(2) {
+                if x > -103.9 && x < 88.7 {
+                    let u = ulps(y, x);
+                    if u > worst {
+                        (worst, at) = (u, x);
+                    }
+                }
+            }
+        }
+        assert!(worst <= 1.0, "exp: {worst} ulp at {at:e}");
+        let special = [
+            f32::NEG_INFINITY,
+            f32::INFINITY,
+            0.0,
+            -0.0,
+            89.0,
+            -104.0,
+            1.0,
+            f32::NAN,
+        ];
+        let y = exp(f32x8::new(special)).to_array();
+        assert_eq!(&y[..6], &[0.0, f32::INFINITY, 1.0, 1.0, f32::INFINITY, 0.0]);
+        assert!((y[6] - core::f32::consts::E).abs() <= f32::EPSILON * 2.0);
+        assert!(y[7].is_nan());
     }
 }
