@@ -218,11 +218,10 @@ pub fn gemm_with(
         return;
     }
     let ks = config.kernel.kernels(config.precision);
-    let threads = if need == 0 {
-        1
-    } else {
-        (workspace.len() / need).clamp(1, config.threads.max(1))
-    };
+    let threads = workspace
+        .len()
+        .checked_div(need)
+        .map_or(1, |t| t.clamp(1, config.threads.max(1)));
     // SAFETY: p was built from validated views whose borrows outlive this
     // call (C uniquely), dimensions are ≥ 1 and the workspace is long enough.
     unsafe { dispatch(&ks, &p, workspace, threads) };

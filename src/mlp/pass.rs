@@ -319,6 +319,38 @@ impl Mlp {
     }
 }
 
+impl Mlp {
+    /// Writes the predicted class (arg-max logit, the first on ties) of every
+    /// row of `x` into `classes`.
+    ///
+    /// # Panics
+    /// As [`Mlp::forward`]; if `classes.len() != x.rows()`.
+    ///
+    /// # Examples
+    /// ```
+    /// use deepinit::{activation::Activation, mat::MatRef, matrix::Matrix};
+    /// use deepinit::mlp::{Dense, Mlp, Workspace};
+    /// // Logits = the inputs themselves (identity weights, zero bias).
+    /// let w = Matrix::from_vec(vec![1.0, 0.0, 0.0, 1.0], 2, 2)?;
+    /// let net = Mlp::from_layers(vec![Dense::from_parts(w, vec![0.0; 2])], Activation::Relu)?;
+    /// let mut ws = Workspace::new(&net, 4);
+    /// let mut out = [9u8; 2];
+    /// net.predict(MatRef::from_row_major(&[0.1, 0.7, 0.4, -1.0], 2, 2)?, &mut ws, &mut out);
+    /// assert_eq!(out, [1, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn predict(&self, x: MatRef<'_>, ws: &mut Workspace, classes: &mut [u8]) {
+        assert_eq!(classes.len(), x.rows(), "one output per row");
+        let logits = self.forward(x, ws);
+        for (i, out) in classes.iter_mut().enumerate() {
+            let row = logits
+                .row(i)
+                .unwrap_or_else(|| unreachable!("row-major logits"));
+            *out = u8::try_from(argmax(row)).unwrap_or(u8::MAX);
+        }
+    }
+}
+
 /// Index of the first largest entry (NaN never wins).
 pub(crate) fn argmax(row: &[f32]) -> usize {
     let mut best = 0;

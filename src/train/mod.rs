@@ -47,7 +47,8 @@ pub struct TrainConfig {
     pub epochs: usize,
     /// Seed of the weights and of every epoch's shuffle.
     pub seed: u64,
-    /// Threads for the matrix products (≥ 1; results do not depend on it).
+    /// Threads for the matrix products (≥ 1; more than one needs feature
+    /// `parallel` and is otherwise ignored). Results do not depend on it.
     pub threads: usize,
 }
 
