@@ -27,7 +27,14 @@ struct Shape {
 }
 
 const fn sh(name: &'static str, m: usize, k: usize, n: usize, a_t: bool, b_t: bool) -> Shape {
-    Shape { name, m, k, n, a_t, b_t }
+    Shape {
+        name,
+        m,
+        k,
+        n,
+        a_t,
+        b_t,
+    }
 }
 
 const SHAPES: [Shape; 10] = [
@@ -55,7 +62,13 @@ struct Problem {
 impl Problem {
     fn new(s: Shape, threads: usize) -> Self {
         let fill = |len: usize, seed: u32| -> Vec<f32> {
-            (0..len).map(|i| ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 9) as f32 / 8_388_608.0 - 1.0).collect()
+            (0..len)
+                .map(|i| {
+                    ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 9) as f32
+                        / 8_388_608.0
+                        - 1.0
+                })
+                .collect()
         };
         Problem {
             s,
@@ -69,8 +82,16 @@ impl Problem {
     /// (ptr, row stride, col stride) of A and B as m×k and k×n.
     fn strides(&self) -> ((isize, isize), (isize, isize)) {
         let s = self.s;
-        let a = if s.a_t { (1, s.m as isize) } else { (s.k as isize, 1) };
-        let b = if s.b_t { (1, s.k as isize) } else { (s.n as isize, 1) };
+        let a = if s.a_t {
+            (1, s.m as isize)
+        } else {
+            (s.k as isize, 1)
+        };
+        let b = if s.b_t {
+            (1, s.k as isize)
+        } else {
+            (s.n as isize, 1)
+        };
         (a, b)
     }
 
@@ -80,7 +101,10 @@ impl Problem {
         let a = MatRef::from_strided(&self.a, s.m, s.k, ars as usize, acs as usize).unwrap();
         let b = MatRef::from_strided(&self.b, s.k, s.n, brs as usize, bcs as usize).unwrap();
         let c = MatMut::from_row_major(&mut self.c, s.m, s.n).unwrap();
-        let config = GemmConfig { threads, ..GemmConfig::default() };
+        let config = GemmConfig {
+            threads,
+            ..GemmConfig::default()
+        };
         gemm_with(&config, 1.0, a, b, 0.0, c, &mut self.ws);
     }
 
@@ -90,8 +114,20 @@ impl Problem {
         // SAFETY: the strides describe the m×k, k×n and m×n buffers exactly.
         unsafe {
             matrixmultiply::sgemm(
-                s.m, s.k, s.n, 1.0, self.a.as_ptr(), ars, acs, self.b.as_ptr(), brs, bcs, 0.0,
-                self.c.as_mut_ptr(), s.n as isize, 1,
+                s.m,
+                s.k,
+                s.n,
+                1.0,
+                self.a.as_ptr(),
+                ars,
+                acs,
+                self.b.as_ptr(),
+                brs,
+                bcs,
+                0.0,
+                self.c.as_mut_ptr(),
+                s.n as isize,
+                1,
             );
         }
     }
@@ -103,8 +139,24 @@ impl Problem {
         // and ignores dst when read_dst is false.
         unsafe {
             peer_gemm::gemm(
-                s.m, s.n, s.k, self.c.as_mut_ptr(), 1, s.n as isize, false, self.a.as_ptr(), acs,
-                ars, self.b.as_ptr(), bcs, brs, 0.0f32, 1.0f32, false, false, false,
+                s.m,
+                s.n,
+                s.k,
+                self.c.as_mut_ptr(),
+                1,
+                s.n as isize,
+                false,
+                self.a.as_ptr(),
+                acs,
+                ars,
+                self.b.as_ptr(),
+                bcs,
+                brs,
+                0.0f32,
+                1.0f32,
+                false,
+                false,
+                false,
                 peer_gemm::Parallelism::None,
             );
         }
@@ -180,6 +232,20 @@ unsafe extern "C" {
     fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
 }
 
+/// Seconds of CPU time the whole process has used (Linux; NaN elsewhere).
+fn process_time() -> f64 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut t = Timespec { sec: 0, nsec: 0 };
+        // SAFETY: 2 is CLOCK_PROCESS_CPUTIME_ID on Linux; `t` is a valid out
+        // pointer.
+        if unsafe { clock_gettime(2, &mut t) } == 0 {
+            return t.sec as f64 + t.nsec as f64 * 1e-9;
+        }
+    }
+    f64::NAN
+}
+
 /// Seconds of CPU time this thread has used (Linux; wall time elsewhere).
 /// On a machine shared with other jobs, the time the thread spends
 /// descheduled is excluded, so single-thread rates are far less noisy.
@@ -204,11 +270,19 @@ fn median_gflops(p: &mut Problem, mut f: impl FnMut(&mut Problem), reps: usize) 
         .map(|_| {
             let (s, c) = (Instant::now(), thread_time());
             f(p);
-            if cpu { thread_time() - c } else { s.elapsed().as_secs_f64() }
+            if cpu {
+                thread_time() - c
+            } else {
+                s.elapsed().as_secs_f64()
+            }
         })
         .collect();
     t.sort_by(f64::total_cmp);
-    let i = if std::env::var_os("GEMM_BEST").is_some() { 0 } else { reps / 2 };
+    let i = if std::env::var_os("GEMM_BEST").is_some() {
+        0
+    } else {
+        reps / 2
+    };
     p.flops() / t[i] / 1e9
 }
 
@@ -229,10 +303,16 @@ fn quick() {
             println!("avx2 {a2:.1}  avx512 {a5:.1}");
         }
     }
-    println!("{:<22} {:>9} {:>9} {:>9} {:>7} {:>6}", "shape", "deepinit", "mm", "gemm", "ratio", "%peak");
+    println!(
+        "{:<22} {:>9} {:>9} {:>9} {:>7} {:>6}",
+        "shape", "deepinit", "mm", "gemm", "ratio", "%peak"
+    );
     let mut logs = Vec::new();
     let filter = std::env::var("GEMM_QUICK").unwrap_or_default();
-    for s in SHAPES.into_iter().filter(|s| filter.split(',').any(|f| s.name.contains(f))) {
+    for s in SHAPES
+        .into_iter()
+        .filter(|s| filter.split(',').any(|f| s.name.contains(f)))
+    {
         let mut p = Problem::new(s, 2);
         let reps = (2e9 / p.flops()).clamp(3.0, 201.0) as usize | 1;
         let (mut d, mut m, mut g) = (0.0f64, 0.0f64, 0.0f64);
@@ -243,29 +323,46 @@ fn quick() {
         }
         let ratio = d / m.max(g);
         logs.push(ratio.ln());
-        println!("{:<22} {d:>9.1} {m:>9.1} {g:>9.1} {ratio:>7.3} {:>5.0}%", s.name, 100.0 * d / peak);
+        println!(
+            "{:<22} {d:>9.1} {m:>9.1} {g:>9.1} {ratio:>7.3} {:>5.0}%",
+            s.name,
+            100.0 * d / peak
+        );
     }
     let gm = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
     println!("geometric mean of ratios vs faster peer: {gm:.3}");
-    if !filter.is_empty() {
+    if !filter.is_empty() && !filter.contains("threads") {
         return;
     }
     let mut p = Problem::new(SHAPES[1], 2);
-    // Wall time here: two threads' CPU time would hide the speed-up.
+    // Wall time here (two threads' CPU time would hide the speed-up), plus
+    // the process CPU time: on a machine whose other core is busy with other
+    // jobs the wall-clock speed-up cannot show, but the CPU-time efficiency
+    // (1-thread CPU time / 2-thread total CPU time) does.
     let wall = |p: &mut Problem, t: usize| {
-        let mut v: Vec<f64> = (0..9)
+        let mut v: Vec<(f64, f64)> = (0..9)
             .map(|_| {
-                let s = Instant::now();
+                let (s, c) = (Instant::now(), process_time());
                 p.deepinit(t);
-                s.elapsed().as_secs_f64()
+                (s.elapsed().as_secs_f64(), process_time() - c)
             })
             .collect();
-        v.sort_by(f64::total_cmp);
-        p.flops() / v[4] / 1e9
+        let mut cpu: Vec<f64> = v.iter().map(|x| x.1).collect();
+        cpu.sort_by(f64::total_cmp);
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        (p.flops() / v[4].0 / 1e9, cpu[4])
     };
-    let one = wall(&mut p, 1);
-    let two = wall(&mut p, 2);
-    println!("1024^3 threads: 1 → {one:.1}, 2 → {two:.1} GFLOP/s, speed-up {:.2}", two / one);
+    let (one, c1) = wall(&mut p, 1);
+    let (two, c2) = wall(&mut p, 2);
+    println!(
+        "1024^3 CPU-time efficiency of 2 threads: {:.2} (speed-up with two free cores ≤ {:.2})",
+        c1 / c2,
+        2.0 * c1 / c2
+    );
+    println!(
+        "1024^3 threads: 1 → {one:.1}, 2 → {two:.1} GFLOP/s, speed-up {:.2}",
+        two / one
+    );
 }
 
 fn criterion_benches(c: &mut Criterion) {
@@ -278,13 +375,19 @@ fn criterion_benches(c: &mut Criterion) {
         if s.m >= 2048 {
             g.sample_size(10);
         }
-        g.bench_function(BenchmarkId::new("deepinit", 1), |bch| bch.iter(|| p.deepinit(1)));
+        g.bench_function(BenchmarkId::new("deepinit", 1), |bch| {
+            bch.iter(|| p.deepinit(1))
+        });
         g.bench_function(BenchmarkId::new("gemm", 1), |bch| bch.iter(|| p.peer()));
         if s.m < 2048 {
-            g.bench_function(BenchmarkId::new("matrixmultiply", 1), |bch| bch.iter(|| p.matrixmultiply()));
+            g.bench_function(BenchmarkId::new("matrixmultiply", 1), |bch| {
+                bch.iter(|| p.matrixmultiply())
+            });
         }
         if s.m == 1024 {
-            g.bench_function(BenchmarkId::new("deepinit", 2), |bch| bch.iter(|| p.deepinit(2)));
+            g.bench_function(BenchmarkId::new("deepinit", 2), |bch| {
+                bch.iter(|| p.deepinit(2))
+            });
         }
         g.finish();
     }

@@ -1,1 +1,197 @@
-//! Work in progress: this module is being written.
+//! An owned, row-major `f32` matrix.
+//!
+//! Entry `(i, j)` of an `m × n` [`Matrix`] lives at `data[i·n + j]`, the layout
+//! of a C array and of a PyTorch tensor of shape `[m, n]`. [`Matrix::view`] and
+//! [`Matrix::view_mut`] lend it out as the strided views of [`crate::mat`]
+//! ([`MatRef`]/[`MatMut`]), so transposes and blocks stay free (faer's
+//! `Mat`/`MatRef` split).
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::mat::{MatMut, MatRef};
+
+/// Why a vector cannot become a matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MatrixError {
+    /// `data.len() != rows · cols`.
+    LengthMismatch {
+        /// Requested rows.
+        rows: usize,
+        /// Requested columns.
+        cols: usize,
+        /// Elements supplied.
+        len: usize,
+    },
+    /// `rows · cols` overflows `usize`.
+    Overflow,
+}
+
+impl fmt::Display for MatrixError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            MatrixError::LengthMismatch { rows, cols, len } => write!(
+                f,
+                "a {rows}×{cols} matrix needs {} elements but {len} were given",
+                rows.saturating_mul(cols)
+            ),
+            MatrixError::Overflow => f.write_str("matrix dimensions overflow usize"),
+        }
+    }
+}
+
+impl core::error::Error for MatrixError {}
+
+/// An owned `rows × cols` matrix of `f32`, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    data: Vec<f32>,
+    rows: usize,
+    cols: usize,
+}
+
+impl Matrix {
+    /// A `rows × cols` matrix of zeros.
+    ///
+    /// # Panics
+    /// If `rows · cols` overflows `usize`.
+    ///
+    /// # Examples
+    /// ```
+    /// let m = deepinit::matrix::Matrix::zeros(2, 3);
+    /// assert_eq!((m.rows(), m.cols(), m.as_slice().len()), (2, 3, 6));
+    /// ```
+    pub fn zeros(rows: usize, cols: usize) -> Self {
+        let len = rows.checked_mul(cols).expect("matrix size overflows usize");
+        Self {
+            data: vec![0.0; len],
+            rows,
+            cols,
+        }
+    }
+
+    /// Takes `data` (row-major, `rows · cols` elements) as a matrix.
+    ///
+    /// # Errors
+    /// [`MatrixError`] when the length does not match or the size overflows.
+    ///
+    /// # Examples
+    /// ```
+    /// use deepinit::matrix::Matrix;
+    /// let m = Matrix::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3)?;
+    /// assert_eq!(m.view().t().read(2, 1), 6.0);
+    /// assert!(Matrix::from_vec(vec![1.0], 2, 3).is_err());
+    /// # Ok::<(), deepinit::matrix::MatrixError>(())
+    /// ```
+    pub fn from_vec(data: Vec<f32>, rows: usize, cols: usize) -> Result<Self, MatrixError> {
+        let len = rows.checked_mul(cols).ok_or(MatrixError::Overflow)?;
+        if data.len() != len {
+            return Err(MatrixError::LengthMismatch {
+                rows,
+                cols,
+                len: data.len(),
+            });
+        }
+        Ok(Self { data, rows, cols })
+    }
+
+    /// Number of rows.
+    #[inline]
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    #[inline]
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// The entries, row after row.
+    #[inline]
+    pub fn as_slice(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// The entries, row after row, mutably.
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+        &mut self.data
+    }
+
+    /// The row-major storage.
+    pub fn into_vec(self) -> Vec<f32> {
+        self.data
+    }
+
+    /// Row `i`.
+    ///
+    /// # Panics
+    /// If `i ≥ rows`.
+    #[inline]
+    pub fn row(&self, i: usize) -> &[f32] {
+        assert!(i < self.rows, "row {i} out of bounds");
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// Row `i`, mutably.
+    ///
+    /// # Panics
+    /// If `i ≥ rows`.
+    #[inline]
+    pub fn row_mut(&mut self, i: usize) -> &mut [f32] {
+        assert!(i < self.rows, "row {i} out of bounds");
+        &mut self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// A read-only strided view (row stride `cols`, column stride 1).
+    #[inline]
+    pub fn view(&self) -> MatRef<'_> {
+        match MatRef::from_row_major(&self.data, self.rows, self.cols) {
+            Ok(v) => v,
+            Err(_) => unreachable!("a Matrix always holds rows·cols elements"),
+        }
+    }
+
+    /// A mutable strided view (row stride `cols`, column stride 1).
+    #[inline]
+    pub fn view_mut(&mut self) -> MatMut<'_> {
+        match MatMut::from_row_major(&mut self.data, self.rows, self.cols) {
+            Ok(v) => v,
+            Err(_) => unreachable!("a Matrix always holds rows·cols elements"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_share_the_storage() {
+        let mut m = Matrix::zeros(2, 3);
+        m.view_mut().write(1, 2, 7.0);
+        assert_eq!(m.row(1), &[0.0, 0.0, 7.0]);
+        assert_eq!(m.view().t().read(2, 1), 7.0);
+        m.row_mut(0)[1] = 3.0;
+        assert_eq!(m.as_slice(), &[0.0, 3.0, 0.0, 0.0, 0.0, 7.0]);
+    }
+
+    #[test]
+    fn from_vec_checks_the_length() {
+        assert_eq!(
+            Matrix::from_vec(vec![0.0; 5], 2, 3),
+            Err(MatrixError::LengthMismatch {
+                rows: 2,
+                cols: 3,
+                len: 5
+            })
+        );
+        assert_eq!(
+            Matrix::from_vec(vec![], usize::MAX, 2),
+            Err(MatrixError::Overflow)
+        );
+    }
+}

@@ -101,13 +101,21 @@ proptest! {
 #[test]
 fn overflowing_layouts_are_rejected() {
     let data = [0.0f32; 4];
-    assert_eq!(MatRef::from_strided(&data, usize::MAX, 2, 2, 1).unwrap_err(), ShapeError::Overflow);
-    assert_eq!(MatRef::from_strided(&data, 2, 2, usize::MAX, 1).unwrap_err(), ShapeError::Overflow);
+    assert_eq!(
+        MatRef::from_strided(&data, usize::MAX, 2, 2, 1).unwrap_err(),
+        ShapeError::Overflow
+    );
+    assert_eq!(
+        MatRef::from_strided(&data, 2, 2, usize::MAX, 1).unwrap_err(),
+        ShapeError::Overflow
+    );
 }
 
 #[test]
 #[should_panic(expected = "does not fit")]
 fn submatrix_out_of_range_panics() {
     let data = [0.0f32; 6];
-    let _ = MatRef::from_row_major(&data, 2, 3).unwrap().submatrix(1, 1, 2, 1);
+    let _ = MatRef::from_row_major(&data, 2, 3)
+        .unwrap()
+        .submatrix(1, 1, 2, 1);
 }

@@ -19,11 +19,11 @@
 
 use super::kernel::{CTile, Kernels};
 use super::pack::{Src, pack, packed_len};
-use super::{KC, MC, NC, Problem};
+use super::{MC, NC, Problem, kc_block};
 
 /// Scratch the packed path needs for an `m × k · k × n` problem (any kernel).
 pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
-    let kc = if k < KC { k } else { KC };
+    let kc = kc_block(k);
     let mc = if m < MC { m } else { MC };
     let nc = if n < NC { n } else { NC };
     // +31 covers rounding up to any tile size ≤ 32; +32 aligns both buffers
@@ -39,15 +39,15 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
 /// hold at least `workspace_len(p.m, p.k, p.n)` floats.
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
     let (mr, nr) = (ks.mr, ks.nr);
-    let a_len = packed_len(p.m.min(MC), p.k.min(KC), mr);
+    let a_len = packed_len(p.m.min(MC), kc_block(p.k), mr);
     let (wa, wb) = align64(ws).split_at_mut(a_len.next_multiple_of(16));
     let wb = align64(wb);
     // 5th loop: column blocks of C and B.
     for jc in (0..p.n).step_by(NC) {
         let nc = NC.min(p.n - jc);
         // 4th loop: blocks of the k dimension.
-        for pc in (0..p.k).step_by(KC) {
-            let kc = KC.min(p.k - pc);
+        for pc in (0..p.k).step_by(kc_block(p.k)) {
+            let kc = kc_block(p.k).min(p.k - pc);
             let b_src = Src {
                 // SAFETY: (pc, jc) is an entry of B.
                 ptr: unsafe { p.b.ptr.add(pc * p.b.rs + jc * p.b.cs) },

@@ -1,7 +1,7 @@
 //! The unpacked path for narrow outputs, matrix-vector products and tiny
 //! problems, where packing A would cost as much as the product.
 //!
-//! C is cut into 16-column strips. For each strip and each KC block of k, the
+//! C is cut into 16-column strips. For each strip and each k block (see [`kc_block`](super::kc_block)), the
 //! strip of B is used in place when it is 16 full columns with unit column
 //! stride (or any width, for kernels with masked loads), and otherwise copied (zero-padded) into a `KC × 16` buffer; rows of
 //! A are broadcast straight from their views, `dr` rows at a time:
@@ -13,11 +13,11 @@
 
 use super::kernel::{CTile, DirectA, Kernels, STRIP};
 use super::pack::{Src, pack};
-use super::{KC, Problem};
+use super::{Problem, kc_block};
 
 /// Scratch the direct path needs (one packed strip).
 pub(crate) const fn workspace_len(k: usize) -> usize {
-    (if k < KC { k } else { KC }) * STRIP + 16
+    kc_block(k) * STRIP + 16
 }
 
 /// Runs the direct path.
@@ -29,8 +29,8 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
     let ws = super::blocked::align64(ws);
     for j0 in (0..p.n).step_by(STRIP) {
         let w = STRIP.min(p.n - j0);
-        for pc in (0..p.k).step_by(KC) {
-            let kc = KC.min(p.k - pc);
+        for pc in (0..p.k).step_by(kc_block(p.k)) {
+            let kc = kc_block(p.k).min(p.k - pc);
             // SAFETY: (pc, j0) is an entry of B.
             let b0 = unsafe { p.b.ptr.add(pc * p.b.rs + j0 * p.b.cs) };
             let (bptr, ldb) = if (w == STRIP || ks.direct_masked) && p.b.cs == 1 {

@@ -10,7 +10,7 @@
 //!
 //! **Determinism.** Every entry of C accumulates over k in one canonical
 //! order, whatever the kernel, path, layout or thread count: k is cut into
-//! blocks of `KC = 256` terms; within a block `acc ← acc + a·b` runs over
+//! blocks of [`kc_block`]`(k)` ≤ [`KC`] terms; within a block `acc ← acc + a·b` runs over
 //! p in increasing order from `acc = 0` (fused in [`Precision::Fast`] on
 //! FMA kernels, multiply-then-add in [`Precision::Portable`]); then
 //! `c ← α·acc + β·c` for the first block (`c ← α·acc` when β = 0) and
@@ -40,12 +40,31 @@ mod threads;
 pub use owned::{Gemm, gemm_alloc};
 pub use select::{GemmConfig, Kernel, Precision, num_threads, set_num_threads};
 
-/// Terms of k per block (the same for every kernel: it fixes the rounding).
-pub const KC: usize = 256;
+/// Most terms of k per block (the same for every kernel: it fixes the
+/// rounding). k is cut into `⌈k / KC⌉` blocks of [`kc_block`]`(k)` terms
+/// (the last one shorter when needed).
+pub const KC: usize = 512;
+
+/// Terms per k block for a product with `k` terms: `⌈k / ⌈k / KC⌉⌉`, so the
+/// blocks are balanced (784 → 392 + 392 rather than 512 + 272).
+///
+/// # Examples
+/// ```
+/// use deepinit::gemm::kc_block;
+/// assert_eq!(kc_block(784), 392);
+/// assert_eq!(kc_block(100), 100);
+/// ```
+pub const fn kc_block(k: usize) -> usize {
+    if k == 0 {
+        0
+    } else {
+        k.div_ceil(k.div_ceil(KC))
+    }
+}
 /// Rows of A per packed block (a multiple of every kernel's tile height).
 pub(crate) const MC: usize = 48;
 /// Columns of B per packed block (a multiple of every kernel's tile width).
-pub(crate) const NC: usize = 1024;
+pub(crate) const NC: usize = 512;
 /// Problems with `min(m, n)` at most this go to the unpacked path.
 const DIRECT_MAX_SIDE: usize = 16;
 /// Problems with `m·n·k` at most this go to the unpacked path.
@@ -218,11 +237,10 @@ pub fn gemm_with(
         return;
     }
     let ks = config.kernel.kernels(config.precision);
-    let threads = if need == 0 {
-        1
-    } else {
-        (workspace.len() / need).clamp(1, config.threads.max(1))
-    };
+    let threads = workspace
+        .len()
+        .checked_div(need)
+        .map_or(1, |t| t.clamp(1, config.threads.max(1)));
     // SAFETY: p was built from validated views whose borrows outlive this
     // call (C uniquely), dimensions are ≥ 1 and the workspace is long enough.
     unsafe { dispatch(&ks, &p, workspace, threads) };

@@ -1,13 +1,13 @@
 //! Reference GEMM: three plain loops, for tests, fuzzing and benchmarks.
 //!
 //! [`gemm_naive`] computes `C ← α·A·B + β·C` entry by entry in the canonical
-//! order of [`crate::gemm`] (k in blocks of [`KC`](super::KC); inside a
+//! order of [`crate::gemm`] (k in blocks of [`kc_block`](super::kc_block)`(k)` terms; inside a
 //! block `acc ← fma(a, b, acc)` for [`Precision::Fast`] via `libm::fmaf`, or
 //! `acc ← a·b + acc` for [`Precision::Portable`]; then `c ← α·acc + β·c`), so
 //! it reproduces the fast kernels' bits exactly on hardware with FMA. It is
 //! slow (no blocking, one scalar operation at a time) and needs no workspace.
 
-use super::{KC, Precision};
+use super::{Precision, kc_block};
 use crate::mat::{MatMut, MatRef};
 
 /// `C ← α·A·B + β·C` by the definition, in the canonical accumulation order.
@@ -52,9 +52,10 @@ pub fn gemm_naive(
                 c.write(i, j, v);
                 continue;
             }
-            for p0 in (0..k).step_by(KC) {
+            let kb = kc_block(k);
+            for p0 in (0..k).step_by(kb) {
                 let mut acc = 0.0f32;
-                for p in p0..k.min(p0 + KC) {
+                for p in p0..k.min(p0 + kb) {
                     let (x, y) = (a.read(i, p), b.read(p, j));
                     acc = match precision {
                         Precision::Portable => x * y + acc,

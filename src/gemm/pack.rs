@@ -101,12 +101,16 @@ unsafe fn pack_panel(src: Src, lines: usize, kc: usize, w: usize, panel: &mut [f
 #[inline]
 unsafe fn transpose4_lines(src: Src, i0: usize, kc: usize, w: usize, panel: &mut [f32]) {
     // SAFETY: line i0 + r exists for r < 4.
-    let l: [*const f32; 4] = core::array::from_fn(|r| unsafe { src.ptr.add((i0 + r) * src.s_line) });
+    let l: [*const f32; 4] =
+        core::array::from_fn(|r| unsafe { src.ptr.add((i0 + r) * src.s_line) });
     let d = panel.as_mut_ptr();
     let full = kc / 4 * 4;
     #[cfg(target_arch = "x86_64")]
     for p in (0..full).step_by(4) {
-        use core::arch::x86_64::{_mm_loadu_ps, _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps, _mm_movelh_ps, _mm_movehl_ps};
+        use core::arch::x86_64::{
+            _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps,
+            _mm_unpacklo_ps,
+        };
         // SAFETY: SSE is part of the x86-64 baseline; entries p..p+4 of each
         // line are readable and rows p..p+4 of the panel have room for
         // columns i0..i0+4.

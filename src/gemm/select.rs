@@ -20,7 +20,7 @@ pub enum Kernel {
     Portable,
     /// x86-64 AVX2 + FMA intrinsics (6 × 16 tiles).
     Avx2,
-    /// x86-64 AVX-512F intrinsics (12 × 32 tiles).
+    /// x86-64 AVX-512F intrinsics (8 × 32 tiles).
     Avx512,
 }
 

@@ -44,15 +44,14 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32], threads: usi
         for i0 in (0..p.m).step_by(band_rows) {
             let (mine, tail) = rest.split_at_mut(per);
             rest = tail;
+            // SAFETY: row i0 < m of A exists.
+            let a_ptr = unsafe { p.a.ptr.add(i0 * p.a.rs) };
+            // SAFETY: row i0 < m of C exists.
+            let c_ptr = unsafe { p.c.add(i0 * p.crs) };
             let band = Band(Problem {
                 m: band_rows.min(p.m - i0),
-                // SAFETY: row i0 < m of A and C exists.
-                a: super::Operand {
-                    ptr: unsafe { p.a.ptr.add(i0 * p.a.rs) },
-                    ..p.a
-                },
-                // SAFETY: as above.
-                c: unsafe { p.c.add(i0 * p.crs) },
+                a: super::Operand { ptr: a_ptr, ..p.a },
+                c: c_ptr,
                 ..*p
             });
             let ks = *ks;

@@ -64,7 +64,10 @@ unsafe fn store_tile<const R: usize>(acc: &[[__m256; 2]; R], t: &CTile) {
         unsafe {
             let alpha = _mm256_set1_ps(t.alpha);
             let beta = _mm256_set1_ps(t.beta);
-            for (i, row) in acc.iter().enumerate().take(t.m) {
+            for (i, row) in acc.iter().enumerate() {
+                if i >= t.m {
+                    continue;
+                }
                 for (v, &a) in row.iter().enumerate() {
                     let p = t.ptr.add(i * t.rs + 8 * v);
                     let x = _mm256_mul_ps(alpha, a);
@@ -78,8 +81,8 @@ unsafe fn store_tile<const R: usize>(acc: &[[__m256; 2]; R], t: &CTile) {
             }
         }
     } else {
-        let mut buf = [[0.0f32; 16]; 6];
-        for (i, row) in acc.iter().enumerate().take(t.m) {
+        let mut buf = [[0.0f32; 16]; R];
+        for (i, row) in acc.iter().enumerate() {
             for (v, &a) in row.iter().enumerate() {
                 // SAFETY: buf rows hold 16 floats; avx2 enabled.
                 unsafe { _mm256_storeu_ps(buf[i].as_mut_ptr().add(8 * v), a) };

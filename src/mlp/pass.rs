@@ -1,0 +1,363 @@
+//! Forward and backward passes of an [`Mlp`] on a batch, with every buffer in a
+//! reusable [`Workspace`] (see the module docs of [`crate::mlp`] for the math).
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::{Dense, Mlp};
+use crate::activation::{self, Activation};
+use crate::gemm::{GemmConfig, gemm_with, gemm_workspace_len};
+use crate::mat::{MatMut, MatRef};
+
+/// Scratch for the passes of one network shape, up to `max_batch` rows.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    max_batch: usize,
+    sizes: Vec<usize>,
+    /// Output of every layer (`max_batch × out`), the last one holds logits.
+    acts: Vec<Vec<f32>>,
+    /// ∂L/∂Z of the current layer and ∂L/∂A of the previous one (ping-pong).
+    delta: Vec<f32>,
+    delta_prev: Vec<f32>,
+    gemm: Vec<f32>,
+    gemm_config: GemmConfig,
+}
+
+impl Workspace {
+    /// Scratch for `mlp` on batches of at most `max_batch` rows, products on
+    /// one thread.
+    pub fn new(mlp: &Mlp, max_batch: usize) -> Self {
+        Self::with_threads(mlp, max_batch, 1)
+    }
+
+    /// As [`Workspace::new`], with matrix products on up to `threads` threads
+    /// (feature `parallel`; ignored without it). Results are bit-identical for
+    /// every thread count (see [`crate::gemm`]).
+    ///
+    /// # Panics
+    /// If `threads == 0`.
+    pub fn with_threads(mlp: &Mlp, max_batch: usize, threads: usize) -> Self {
+        assert!(threads > 0, "at least one thread");
+        let threads = if cfg!(feature = "parallel") {
+            threads
+        } else {
+            1
+        };
+        let sizes = mlp.sizes();
+        let widest = sizes.iter().copied().max().unwrap_or(0);
+        let mut gemm_len = 0;
+        for w in sizes.windows(2) {
+            let (i, o, b) = (w[0], w[1], max_batch);
+            gemm_len = gemm_len
+                .max(gemm_workspace_len(b, i, o))
+                .max(gemm_workspace_len(o, b, i))
+                .max(gemm_workspace_len(b, o, i));
+        }
+        Self {
+            max_batch,
+            acts: sizes[1..]
+                .iter()
+                .map(|&o| vec![0.0; max_batch * o])
+                .collect(),
+            delta: vec![0.0; max_batch * widest],
+            delta_prev: vec![0.0; max_batch * widest],
+            gemm: vec![0.0; gemm_len * threads],
+            gemm_config: GemmConfig {
+                threads,
+                ..GemmConfig::default()
+            },
+            sizes,
+        }
+    }
+
+    /// Largest batch this workspace serves.
+    pub fn max_batch(&self) -> usize {
+        self.max_batch
+    }
+
+    fn check(&self, mlp: &Mlp, x: &MatRef<'_>) {
+        assert!(
+            self.sizes.len() == mlp.layers.len() + 1
+                && self.sizes[0] == mlp.input_size()
+                && mlp
+                    .layers
+                    .iter()
+                    .zip(&self.sizes[1..])
+                    .all(|(d, &o)| d.fan_out() == o),
+            "workspace made for another network shape"
+        );
+        assert_eq!(
+            x.cols(),
+            mlp.input_size(),
+            "input width != network input size"
+        );
+        assert!(
+            x.rows() <= self.max_batch,
+            "batch larger than the workspace"
+        );
+    }
+}
+
+/// ∂L/∂θ for every parameter of a network, shaped like its layers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gradients {
+    layers: Vec<Dense>,
+}
+
+impl Gradients {
+    /// Zero gradients shaped like `mlp`.
+    pub fn new(mlp: &Mlp) -> Self {
+        Self {
+            layers: mlp
+                .layers
+                .iter()
+                .map(|d| Dense::zeros(d.fan_in(), d.fan_out()))
+                .collect(),
+        }
+    }
+
+    /// `∂L/∂W` (`[out × in]`) and `∂L/∂b` per layer, input side first.
+    pub fn layers(&self) -> &[Dense] {
+        &self.layers
+    }
+
+    pub(super) fn fits(&self, mlp: &Mlp) -> bool {
+        self.layers.len() == mlp.layers.len()
+            && self
+                .layers
+                .iter()
+                .zip(&mlp.layers)
+                .all(|(g, d)| g.fan_in() == d.fan_in() && g.fan_out() == d.fan_out())
+    }
+}
+
+fn row_major(data: &[f32], rows: usize, cols: usize) -> MatRef<'_> {
+    match MatRef::from_row_major(&data[..rows * cols], rows, cols) {
+        Ok(v) => v,
+        Err(_) => unreachable!("buffers are sized rows·cols"),
+    }
+}
+
+fn row_major_mut(data: &mut [f32], rows: usize, cols: usize) -> MatMut<'_> {
+    match MatMut::from_row_major(&mut data[..rows * cols], rows, cols) {
+        Ok(v) => v,
+        Err(_) => unreachable!("buffers are sized rows·cols"),
+    }
+}
+
+impl Mlp {
+    /// Runs the network on `x` (`batch × in`, any strides) and returns the
+    /// logits (`batch × out`, row-major, inside `ws`).
+    ///
+    /// # Panics
+    /// If `ws` was made for another shape, `x.cols()` differs from the input
+    /// size or `x.rows() > ws.max_batch()`.
+    ///
+    /// # Examples
+    /// ```
+    /// use deepinit::{activation::Activation, init::Init, mat::MatRef};
+    /// use deepinit::mlp::{BiasInit, Mlp, Workspace};
+    /// use rand_core::SeedableRng;
+    /// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+    /// let net = Mlp::new(&[3, 4, 2], Activation::Tanh, &Init::xavier_uniform(1.0),
+    ///     &BiasInit::Zeros, &mut rng)?;
+    /// let mut ws = Workspace::new(&net, 8);
+    /// let x = [0.5f32; 3 * 5];
+    /// let logits = net.forward(MatRef::from_row_major(&x, 5, 3)?, &mut ws);
+    /// assert_eq!((logits.rows(), logits.cols()), (5, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn forward<'w>(&self, x: MatRef<'_>, ws: &'w mut Workspace) -> MatRef<'w> {
+        ws.check(self, &x);
+        self.forward_unchecked(x, ws);
+        let b = x.rows();
+        row_major(&ws.acts[self.layers.len() - 1], b, self.output_size())
+    }
+
+    fn forward_unchecked(&self, x: MatRef<'_>, ws: &mut Workspace) {
+        let b = x.rows();
+        let last = self.layers.len() - 1;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (done, rest) = ws.acts.split_at_mut(l);
+            let input = if l == 0 {
+                x
+            } else {
+                row_major(&done[l - 1], b, layer.fan_in())
+            };
+            let mut out = row_major_mut(&mut rest[0], b, layer.fan_out());
+            gemm_with(
+                &ws.gemm_config,
+                1.0,
+                input,
+                layer.weight().view().t(),
+                0.0,
+                out.rb_mut(),
+                &mut ws.gemm,
+            );
+            let act = if l == last {
+                Activation::Identity
+            } else {
+                self.activation
+            };
+            activation::bias_activation(out, layer.bias(), act);
+        }
+    }
+
+    /// Forward and backward pass on one batch: returns the mean softmax
+    /// cross-entropy of `x` against `labels` and writes `∂L/∂θ` into `grads`.
+    /// When a logit is NaN or ±∞ the loss is undefined: it returns NaN and
+    /// leaves `grads` unspecified (callers stop training).
+    ///
+    /// # Panics
+    /// As [`Mlp::forward`]; if `labels.len() != x.rows()`, a label is not below
+    /// the output size, or `grads` has another shape.
+    pub fn loss_and_gradients(
+        &self,
+        x: MatRef<'_>,
+        labels: &[u8],
+        ws: &mut Workspace,
+        grads: &mut Gradients,
+    ) -> f32 {
+        ws.check(self, &x);
+        assert_eq!(labels.len(), x.rows(), "one label per row");
+        assert!(grads.fits(self), "gradients of another network shape");
+        self.forward_unchecked(x, ws);
+        let (b, classes, last) = (x.rows(), self.output_size(), self.layers.len() - 1);
+        let logits = &ws.acts[last][..b * classes];
+        if logits.iter().any(|z| !z.is_finite()) {
+            return f32::NAN;
+        }
+        let loss = activation::softmax_cross_entropy(
+            logits,
+            labels,
+            classes,
+            &mut ws.delta[..b * classes],
+        );
+        for l in (0..=last).rev() {
+            self.backward_layer(l, x, ws, &mut grads.layers[l]);
+        }
+        loss
+    }
+
+    /// Back-propagates `ws.delta` (∂L/∂Z of layer `l`) into the gradients of
+    /// layer `l` and, unless `l == 0`, into ∂L/∂Z of layer `l − 1`.
+    fn backward_layer(&self, l: usize, x: MatRef<'_>, ws: &mut Workspace, g: &mut Dense) {
+        let b = x.rows();
+        let layer = &self.layers[l];
+        let (fan_in, fan_out) = (layer.fan_in(), layer.fan_out());
+        let delta = row_major(&ws.delta, b, fan_out);
+        let input = if l == 0 {
+            x
+        } else {
+            row_major(&ws.acts[l - 1], b, fan_in)
+        };
+        let (gw, gb) = g.params_mut();
+        // ∂L/∂W = Δᵀ·A, [out × in].
+        let gw = row_major_mut(gw, fan_out, fan_in);
+        gemm_with(
+            &ws.gemm_config,
+            1.0,
+            delta.t(),
+            input,
+            0.0,
+            gw,
+            &mut ws.gemm,
+        );
+        // ∂L/∂b = column sums of Δ.
+        gb.fill(0.0);
+        for row in ws.delta[..b * fan_out].chunks_exact(fan_out) {
+            for (s, &d) in gb.iter_mut().zip(row) {
+                *s += d;
+            }
+        }
+        if l == 0 {
+            return;
+        }
+        // ∂L/∂A₍ₗ₋₁₎ = Δ·W, then Δ₍ₗ₋₁₎ = that ⊙ act′(A₍ₗ₋₁₎).
+        let da = row_major_mut(&mut ws.delta_prev, b, fan_in);
+        gemm_with(
+            &ws.gemm_config,
+            1.0,
+            delta,
+            layer.weight().view(),
+            0.0,
+            da,
+            &mut ws.gemm,
+        );
+        self.activation.backward(
+            &ws.acts[l - 1][..b * fan_in],
+            &mut ws.delta_prev[..b * fan_in],
+        );
+        core::mem::swap(&mut ws.delta, &mut ws.delta_prev);
+    }
+
+    /// Loss and accuracy on one batch without gradients: returns
+    /// `(Σᵢ lossᵢ, number of rows whose arg-max logit equals the label)`.
+    /// The sum (not the mean) lets callers average over batches of any size.
+    ///
+    /// # Panics
+    /// As [`Mlp::forward`]; if `labels.len() != x.rows()` or a label is not below
+    /// the output size.
+    pub fn evaluate_batch(&self, x: MatRef<'_>, labels: &[u8], ws: &mut Workspace) -> (f64, usize) {
+        ws.check(self, &x);
+        assert_eq!(labels.len(), x.rows(), "one label per row");
+        self.forward_unchecked(x, ws);
+        let (b, classes, last) = (x.rows(), self.output_size(), self.layers.len() - 1);
+        let logits = &ws.acts[last][..b * classes];
+        let correct = logits
+            .chunks_exact(classes)
+            .zip(labels)
+            .filter(|&(row, &y)| argmax(row) == usize::from(y))
+            .count();
+        let mean = activation::softmax_cross_entropy(
+            logits,
+            labels,
+            classes,
+            &mut ws.delta[..b * classes],
+        );
+        (f64::from(mean) * b as f64, correct)
+    }
+}
+
+impl Mlp {
+    /// Writes the predicted class (arg-max logit, the first on ties) of every
+    /// row of `x` into `classes`.
+    ///
+    /// # Panics
+    /// As [`Mlp::forward`]; if `classes.len() != x.rows()`.
+    ///
+    /// # Examples
+    /// ```
+    /// use deepinit::{activation::Activation, mat::MatRef, matrix::Matrix};
+    /// use deepinit::mlp::{Dense, Mlp, Workspace};
+    /// // Logits = the inputs themselves (identity weights, zero bias).
+    /// let w = Matrix::from_vec(vec![1.0, 0.0, 0.0, 1.0], 2, 2)?;
+    /// let net = Mlp::from_layers(vec![Dense::from_parts(w, vec![0.0; 2])], Activation::Relu)?;
+    /// let mut ws = Workspace::new(&net, 4);
+    /// let mut out = [9u8; 2];
+    /// net.predict(MatRef::from_row_major(&[0.1, 0.7, 0.4, -1.0], 2, 2)?, &mut ws, &mut out);
+    /// assert_eq!(out, [1, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn predict(&self, x: MatRef<'_>, ws: &mut Workspace, classes: &mut [u8]) {
+        assert_eq!(classes.len(), x.rows(), "one output per row");
+        let logits = self.forward(x, ws);
+        for (i, out) in classes.iter_mut().enumerate() {
+            let row = logits
+                .row(i)
+                .unwrap_or_else(|| unreachable!("row-major logits"));
+            *out = u8::try_from(argmax(row)).unwrap_or(u8::MAX);
+        }
+    }
+}
+
+/// Index of the first largest entry (NaN never wins).
+pub(crate) fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (j, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = j;
+        }
+    }
+    best
+}

@@ -1,0 +1,25 @@
+//! Shared test helpers: MNIST subsets from `data/mnist`.
+
+#![allow(dead_code)]
+
+use deepinit::mnist::{Dataset, Mnist, load_mnist};
+
+fn subset(d: &Dataset, take: usize) -> Dataset {
+    let len = take.min(d.len);
+    Dataset {
+        images: d.images[..len * d.image_len()].to_vec(),
+        labels: d.labels[..len].to_vec(),
+        len,
+        ..*d
+    }
+}
+
+/// The first `train` training and `test` test images of MNIST (the files are
+/// read once per test binary).
+pub fn mnist(train: usize, test: usize) -> (Dataset, Dataset) {
+    static FULL: std::sync::OnceLock<Mnist> = std::sync::OnceLock::new();
+    let full = FULL.get_or_init(|| {
+        load_mnist(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist")).expect("data/mnist")
+    });
+    (subset(&full.train, train), subset(&full.test, test))
+}

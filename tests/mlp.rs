@@ -1,0 +1,176 @@
+//! MLP construction (draw order, errors), forward pass against a plain
+//! reference, and workspace reuse across batch sizes.
+
+#![cfg(feature = "alloc")]
+
+use deepinit::activation::Activation;
+use deepinit::init::{Fans, Init};
+use deepinit::mat::MatRef;
+use deepinit::matrix::Matrix;
+use deepinit::mlp::{BiasInit, Dense, Mlp, MlpError, Workspace};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+fn rng(seed: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed)
+}
+
+#[test]
+fn draws_weights_then_biases_layer_by_layer() {
+    let init = Init::xavier_uniform(1.0);
+    let net = Mlp::new(
+        &[6, 4, 3],
+        Activation::Relu,
+        &init,
+        &BiasInit::Default,
+        &mut rng(9),
+    )
+    .unwrap();
+    let mut r = rng(9);
+    let mut expect: Vec<Vec<f32>> = Vec::new();
+    for (fan_in, fan_out) in [(6, 4), (4, 3)] {
+        let mut w = vec![0.0; fan_in * fan_out];
+        init.fill(&mut w, Fans::new(fan_in, fan_out), &mut r)
+            .unwrap();
+        let bound = (1.0 / (fan_in as f64).sqrt()) as f32;
+        let mut b = vec![0.0; fan_out];
+        Init::uniform(-bound, bound)
+            .fill(&mut b, Fans::new(fan_in, fan_out), &mut r)
+            .unwrap();
+        expect.push(w);
+        expect.push(b);
+    }
+    let got: Vec<Vec<f32>> = net.params().map(<[f32]>::to_vec).collect();
+    assert_eq!(got, expect);
+    assert!(
+        net.layers()[0]
+            .bias()
+            .iter()
+            .all(|b| b.abs() <= 1.0 / 6f32.sqrt())
+    );
+}
+
+#[test]
+fn same_seed_same_bits_other_seed_other_bits() {
+    let make = |seed| {
+        Mlp::new(
+            &[8, 5, 2],
+            Activation::Tanh,
+            &Init::he_uniform(),
+            &BiasInit::Zeros,
+            &mut rng(seed),
+        )
+        .unwrap()
+    };
+    let bits = |m: &Mlp| {
+        m.params()
+            .flatten()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bits(&make(1)), bits(&make(1)));
+    assert_ne!(bits(&make(1)), bits(&make(2)));
+    assert!(
+        make(1)
+            .layers()
+            .iter()
+            .all(|d| d.bias().iter().all(|&b| b == 0.0))
+    );
+}
+
+#[test]
+fn bad_shapes_are_typed_errors() {
+    let init = Init::constant(0.1);
+    let e = Mlp::new(&[3], Activation::Relu, &init, &BiasInit::Zeros, &mut rng(0));
+    assert_eq!(e.unwrap_err(), MlpError::TooFewSizes { len: 1 });
+    let e = Mlp::new(
+        &[3, 0, 2],
+        Activation::Relu,
+        &init,
+        &BiasInit::Zeros,
+        &mut rng(0),
+    );
+    assert_eq!(e.unwrap_err(), MlpError::ZeroSize { index: 1 });
+    let layers = vec![Dense::zeros(3, 4), Dense::zeros(5, 2)];
+    let e = Mlp::from_layers(layers, Activation::Relu).unwrap_err();
+    assert_eq!(
+        e,
+        MlpError::ShapeMismatch {
+            layer: 1,
+            expected: 4,
+            found: 5
+        }
+    );
+    assert!(e.to_string().contains("layer 1"));
+}
+
+/// Plain triple loop: act(x·Wᵀ + b) per hidden layer, linear output.
+fn reference_forward(net: &Mlp, x: &[f32], rows: usize) -> Vec<f32> {
+    let mut a = x.to_vec();
+    let last = net.layers().len() - 1;
+    for (l, d) in net.layers().iter().enumerate() {
+        let (fan_in, fan_out) = (d.fan_in(), d.fan_out());
+        let mut out = vec![0.0f32; rows * fan_out];
+        for r in 0..rows {
+            for j in 0..fan_out {
+                let mut z = 0.0f64;
+                for k in 0..fan_in {
+                    z += f64::from(a[r * fan_in + k]) * f64::from(d.weight().row(j)[k]);
+                }
+                let z = z as f32 + d.bias()[j];
+                out[r * fan_out + j] = if l < last { z.max(0.0) } else { z };
+            }
+        }
+        a = out;
+    }
+    a
+}
+
+#[test]
+fn forward_matches_reference_and_workspace_serves_smaller_batches() {
+    let net = Mlp::new(
+        &[7, 9, 5, 3],
+        Activation::Relu,
+        &Init::xavier_uniform(1.0),
+        &BiasInit::Default,
+        &mut rng(3),
+    )
+    .unwrap();
+    let x: Vec<f32> = (0..11 * 7)
+        .map(|i| ((i * 37) % 19) as f32 / 19.0 - 0.3)
+        .collect();
+    let mut ws = Workspace::new(&net, 11);
+    for rows in [11, 4, 1] {
+        let want = reference_forward(&net, &x[..rows * 7], rows);
+        let got = net.forward(
+            MatRef::from_row_major(&x[..rows * 7], rows, 7).unwrap(),
+            &mut ws,
+        );
+        assert_eq!((got.rows(), got.cols()), (rows, 3));
+        for r in 0..rows {
+            for j in 0..3 {
+                let (g, w) = (got.read(r, j), want[r * 3 + j]);
+                assert!(
+                    (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
+                    "({r},{j}): {g} vs {w}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn evaluate_batch_counts_argmax_hits() {
+    // One layer, identity weights: the logits are the inputs themselves.
+    let w = Matrix::from_vec(vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], 3, 3).unwrap();
+    let net = Mlp::from_layers(vec![Dense::from_parts(w, vec![0.0; 3])], Activation::Relu).unwrap();
+    let x = [0.0f32, 2.0, 1.0, 5.0, 0.0, 0.0];
+    let mut ws = Workspace::new(&net, 2);
+    let (loss_sum, correct) =
+        net.evaluate_batch(MatRef::from_row_major(&x, 2, 3).unwrap(), &[1, 2], &mut ws);
+    assert_eq!(correct, 1);
+    // −log softmax: row 0 label 1: log(1+e²+e) − 2; row 1 label 2: log(e⁵+2) − 0.
+    let e = std::f64::consts::E;
+    let want = (1.0 + e * e + e).ln() - 2.0 + (e.powi(5) + 2.0).ln();
+    assert!((loss_sum - want).abs() < 1e-5, "{loss_sum} vs {want}");
+}

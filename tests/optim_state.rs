@@ -1,0 +1,156 @@
+//! Optimizer state export/import: a restored optimizer continues exactly like
+//! the original, and malformed state or hyper-parameters are refused.
+
+#![cfg(feature = "alloc")]
+
+use deepinit::optim::{AdamConfig, OptimError, Optimizer, OptimizerConfig, SgdConfig};
+
+fn grads(t: usize) -> [Vec<f32>; 2] {
+    let g = |i: usize| ((i * 7 + t * 3) % 11) as f32 / 11.0 - 0.4;
+    [
+        (0..13).map(g).collect(),
+        (0..3).map(|i| g(i + 20)).collect(),
+    ]
+}
+
+fn run_split(config: OptimizerConfig) {
+    let mut a = Optimizer::new(config, &[13, 3]).unwrap();
+    let mut pa = [vec![0.5f32; 13], vec![-0.25f32; 3]];
+    for t in 0..4 {
+        let g = grads(t);
+        let [p0, p1] = &mut pa;
+        a.step([(&mut p0[..], &g[0][..]), (&mut p1[..], &g[1][..])]);
+    }
+    // Save after 2 steps, restore into a fresh optimizer, continue.
+    let mut b = Optimizer::new(config, &[13, 3]).unwrap();
+    let mut pb = [vec![0.5f32; 13], vec![-0.25f32; 3]];
+    for t in 0..2 {
+        let g = grads(t);
+        let [p0, p1] = &mut pb;
+        b.step([(&mut p0[..], &g[0][..]), (&mut p1[..], &g[1][..])]);
+    }
+    let saved = b.state();
+    let mut c = Optimizer::new(config, &[13, 3]).unwrap();
+    c.load_state(&saved).unwrap();
+    for t in 2..4 {
+        let g = grads(t);
+        let [p0, p1] = &mut pb;
+        c.step([(&mut p0[..], &g[0][..]), (&mut p1[..], &g[1][..])]);
+    }
+    let bits = |p: &[Vec<f32>; 2]| p.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&pa), bits(&pb));
+    assert_eq!(a, c);
+}
+
+#[test]
+fn adam_resumes_bit_identically() {
+    run_split(OptimizerConfig::Adam(AdamConfig::new(0.01)));
+}
+
+#[test]
+fn sgd_momentum_resumes_bit_identically() {
+    run_split(OptimizerConfig::Sgd(SgdConfig {
+        momentum: 0.9,
+        nesterov: true,
+        ..SgdConfig::new(0.1)
+    }));
+}
+
+#[test]
+fn state_names_follow_pytorch() {
+    let adam = Optimizer::new(OptimizerConfig::Adam(AdamConfig::default()), &[2, 1]).unwrap();
+    let s = adam.state();
+    let names: Vec<_> = s.slots.iter().map(|s| (s.param, s.name)).collect();
+    assert_eq!(
+        names,
+        [
+            (0, "exp_avg"),
+            (0, "exp_avg_sq"),
+            (1, "exp_avg"),
+            (1, "exp_avg_sq")
+        ]
+    );
+    let sgd = Optimizer::new(OptimizerConfig::Sgd(SgdConfig::new(0.1)), &[2]).unwrap();
+    assert!(sgd.state().slots.is_empty());
+}
+
+#[test]
+fn mismatched_state_is_refused_and_leaves_the_optimizer_unchanged() {
+    let cfg = OptimizerConfig::Adam(AdamConfig::default());
+    let mut opt = Optimizer::new(cfg, &[4]).unwrap();
+    let before = opt.clone();
+    let other = Optimizer::new(cfg, &[5]).unwrap().state();
+    assert_eq!(
+        opt.load_state(&other),
+        Err(OptimError::SlotMismatch {
+            index: 0,
+            expected_len: 4,
+            found_len: 5
+        })
+    );
+    let two = Optimizer::new(cfg, &[4, 4]).unwrap().state();
+    assert_eq!(
+        opt.load_state(&two),
+        Err(OptimError::SlotCount {
+            expected: 2,
+            found: 4
+        })
+    );
+    assert_eq!(opt, before);
+}
+
+#[test]
+fn invalid_hyper_parameters_are_refused() {
+    let bad = [
+        OptimizerConfig::Adam(AdamConfig::new(0.0)),
+        OptimizerConfig::Adam(AdamConfig::new(f64::NAN)),
+        OptimizerConfig::Adam(AdamConfig {
+            beta2: 1.0,
+            ..AdamConfig::default()
+        }),
+        OptimizerConfig::Sgd(SgdConfig {
+            nesterov: true,
+            ..SgdConfig::new(0.1)
+        }),
+        OptimizerConfig::Sgd(SgdConfig {
+            weight_decay: -1.0,
+            ..SgdConfig::new(0.1)
+        }),
+    ];
+    for cfg in bad {
+        let err = Optimizer::new(cfg, &[1]).unwrap_err();
+        assert!(
+            matches!(err, OptimError::InvalidHyperParameter { .. }),
+            "{cfg:?}"
+        );
+        assert!(!err.to_string().is_empty());
+    }
+}
+
+/// Moments that fall below 2⁻¹⁰⁰ are flushed to zero (never subnormal), in the
+/// SIMD lanes and the scalar tail alike; NaN is kept.
+#[test]
+fn adam_flushes_tiny_moments_to_zero() {
+    let cfg = OptimizerConfig::Adam(AdamConfig::new(1e-3));
+    let mut opt = Optimizer::new(cfg, &[9]).unwrap();
+    let mut state = opt.state();
+    state.step = 50;
+    // With g = 0 the new moment is 0.9·m; 2⁻¹⁰⁰ ≈ 7.89e-31.
+    let tiny = 8.5e-31f32; // → 7.65e-31: flushed
+    let kept = 1e-30f32; // → 9e-31: kept
+    state.slots[0].values = vec![tiny, 1e-3, kept, tiny, f32::NAN, tiny, tiny, tiny, tiny];
+    state.slots[1].values = vec![1e-8; 9];
+    opt.load_state(&state).unwrap();
+    let mut p = [0.5f32; 9];
+    opt.step([(&mut p[..], &[0.0f32; 9][..])]);
+    let m = &opt.state().slots[0].values;
+    for (i, &v) in m.iter().enumerate() {
+        match i {
+            1 => assert!((v - 0.9e-3).abs() < 1e-9),
+            2 => assert!((v - 0.9e-30).abs() < 1e-36),
+            4 => assert!(v.is_nan()),
+            _ => assert_eq!(v.to_bits(), 0, "entry {i}: {v:e}"),
+        }
+        assert!(!v.is_subnormal());
+    }
+}

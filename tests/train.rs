@@ -1,0 +1,217 @@
+//! Harness behaviour on small MNIST subsets: determinism, bit-identical resume,
+//! progress reports, typed errors (NaN loss, datasets that do not fit).
+
+#![cfg(feature = "std")]
+
+mod common;
+
+use deepinit::init::Init;
+use deepinit::mnist::Dataset;
+use deepinit::optim::{OptimizerConfig, SgdConfig};
+use deepinit::train::{
+    BatchProgress, DatasetMismatch, EpochMetrics, Observer, TrainConfig, TrainError, Trainer,
+};
+
+fn small() -> (Dataset, Dataset) {
+    common::mnist(600, 200)
+}
+
+fn config() -> TrainConfig {
+    let mut c = TrainConfig::new(vec![784, 16, 12, 10]);
+    c.batch_size = 50;
+    c.epochs = 3;
+    c.seed = 5;
+    c
+}
+
+fn bits(t: &Trainer) -> Vec<u32> {
+    t.model().params().flatten().map(|v| v.to_bits()).collect()
+}
+
+/// Metrics without the wall-clock fields.
+fn numbers(m: &EpochMetrics) -> (usize, u64, u64, u64) {
+    (
+        m.epoch,
+        m.train_loss.to_bits(),
+        m.test_loss.to_bits(),
+        m.test_accuracy.to_bits(),
+    )
+}
+
+#[test]
+fn same_seed_gives_identical_weights_and_metrics() {
+    let (train, test) = small();
+    let mut a = Trainer::new(config()).unwrap();
+    let mut b = Trainer::new(config()).unwrap();
+    let ma = a.run(&train, &test, &mut ()).unwrap();
+    let mb = b.run(&train, &test, &mut ()).unwrap();
+    assert_eq!(bits(&a), bits(&b));
+    assert_eq!(
+        ma.iter().map(numbers).collect::<Vec<_>>(),
+        mb.iter().map(numbers).collect::<Vec<_>>()
+    );
+    let mut other = config();
+    other.seed = 6;
+    let mut c = Trainer::new(other).unwrap();
+    c.run(&train, &test, &mut ()).unwrap();
+    assert_ne!(bits(&a), bits(&c));
+}
+
+#[test]
+fn resume_after_each_epoch_is_bit_identical() {
+    let (train, test) = small();
+    let mut full = Trainer::new(config()).unwrap();
+    let all = full.run(&train, &test, &mut ()).unwrap();
+    for k in 1..3 {
+        let mut first = Trainer::new(config()).unwrap();
+        for _ in 0..k {
+            first.train_epoch(&train, &test, &mut ()).unwrap();
+        }
+        let state = first.state();
+        assert_eq!(state.next_epoch, k);
+        drop(first);
+        let mut resumed = Trainer::resume(config(), state).unwrap();
+        let rest = resumed.run(&train, &test, &mut ()).unwrap();
+        assert_eq!(bits(&resumed), bits(&full), "resume after epoch {k}");
+        assert_eq!(resumed.optimizer(), full.optimizer());
+        assert_eq!(
+            rest.iter().map(numbers).collect::<Vec<_>>(),
+            all[k..].iter().map(numbers).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn resume_refuses_another_architecture() {
+    let state = Trainer::new(config()).unwrap().state();
+    let mut other = config();
+    other.layers = vec![784, 16, 10];
+    assert_eq!(
+        Trainer::resume(other, state).unwrap_err(),
+        TrainError::StateMismatch
+    );
+}
+
+#[derive(Default)]
+struct Recorder {
+    batches: Vec<BatchProgress>,
+    epochs: Vec<EpochMetrics>,
+}
+
+impl Observer for Recorder {
+    fn on_batch(&mut self, p: &BatchProgress) {
+        self.batches.push(*p);
+    }
+    fn on_epoch(&mut self, m: &EpochMetrics) {
+        self.epochs.push(*m);
+    }
+}
+
+#[test]
+fn observer_sees_every_batch_and_epoch_and_drop_last_applies() {
+    let (train, test) = common::mnist(130, 50);
+    let mut c = config();
+    c.epochs = 2;
+    let mut rec = Recorder::default();
+    let metrics = Trainer::new(c)
+        .unwrap()
+        .run(&train, &test, &mut rec)
+        .unwrap();
+    // 130 samples, batch 50: two full batches, the last 30 dropped.
+    let seen: Vec<_> = rec
+        .batches
+        .iter()
+        .map(|p| (p.epoch, p.batch, p.batches))
+        .collect();
+    assert_eq!(seen, [(1, 1, 2), (1, 2, 2), (2, 1, 2), (2, 2, 2)]);
+    assert_eq!(rec.epochs, metrics);
+    let mean = f64::from(rec.batches[0].loss + rec.batches[1].loss) / 2.0;
+    assert!((metrics[0].train_loss - mean).abs() < 1e-6);
+}
+
+#[test]
+fn non_finite_loss_stops_with_epoch_and_batch() {
+    let (train, test) = small();
+    let mut c = config();
+    c.init = Init::constant(1e30); // logits overflow to ±∞ → NaN loss
+    c.optimizer = OptimizerConfig::Sgd(SgdConfig::new(0.1));
+    let mut t = Trainer::new(c).unwrap();
+    let before = bits(&t);
+    let err = t.train_epoch(&train, &test, &mut ()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrainError::NonFiniteLoss {
+                epoch: 1,
+                batch: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("epoch 1, batch 1"));
+    assert_eq!(bits(&t), before, "no update from a non-finite loss");
+    assert_eq!(t.next_epoch(), 0);
+}
+
+#[test]
+fn datasets_that_do_not_fit_are_typed_errors() {
+    let (train, test) = small();
+    let mut t = Trainer::new(config()).unwrap();
+    let mut bad = test.clone();
+    bad.classes = 3;
+    assert_eq!(
+        t.train_epoch(&train, &bad, &mut ()).unwrap_err(),
+        TrainError::Dataset {
+            split: "test",
+            reason: DatasetMismatch::Classes {
+                expected: 10,
+                found: 3
+            }
+        }
+    );
+    let mut bad = train.clone();
+    bad.labels[7] = 10;
+    assert!(matches!(
+        t.train_epoch(&bad, &test, &mut ()).unwrap_err(),
+        TrainError::Dataset {
+            split: "train",
+            reason: DatasetMismatch::Label {
+                index: 7,
+                label: 10
+            }
+        }
+    ));
+    let (tiny, _) = common::mnist(49, 1);
+    assert_eq!(
+        t.train_epoch(&tiny, &test, &mut ()).unwrap_err(),
+        TrainError::TooFewSamples {
+            len: 49,
+            batch_size: 50
+        }
+    );
+    let mut zero = config();
+    zero.batch_size = 0;
+    assert!(matches!(
+        Trainer::new(zero).unwrap_err(),
+        TrainError::ZeroSize { what: "batch_size" }
+    ));
+}
+
+/// Two threads split the large products by rows of C (never over k), so every
+/// weight must come out bit-identical. Shapes are large enough (m = 100 rows,
+/// m·n·k ≥ 2²¹) for the GEMM to really use the second thread.
+#[cfg(feature = "parallel")]
+#[test]
+fn one_and_two_threads_give_identical_bits() {
+    let (train, test) = common::mnist(400, 100);
+    let run = |threads| {
+        let mut c = TrainConfig::new(vec![784, 256, 10]);
+        c.epochs = 2;
+        c.threads = threads;
+        let mut t = Trainer::new(c).unwrap();
+        let m = t.run(&train, &test, &mut ()).unwrap();
+        (bits(&t), m.iter().map(numbers).collect::<Vec<_>>())
+    };
+    assert_eq!(run(1), run(2));
+}
