@@ -1,9 +1,168 @@
-//! The `deepinit` command-line program.
+//! The `deepinit` program: the weight-initialization lesson on real MNIST.
+//!
+//! ```text
+//! deepinit train   [--layers 784,256,256,10] [--init xavier-uniform] … [--save PATH] [--resume PATH] [--json PATH]
+//! deepinit eval    --model PATH [--data DIR] [--json PATH]
+//! deepinit compare [--arch mlp3|deep5] [--inits LIST] [--seeds 777,1,2] [--epochs 15] [--out DIR] [--json PATH]
+//! ```
+//! Bad input prints one line on stderr and exits with code 2; a run that fails
+//! (a diverging loss, an unwritable output) exits with code 1.
 
-fn main() {
-    let arg = std::env::args().nth(1);
-    match arg.as_deref() {
-        Some("--version") => println!("deepinit {}", env!("CARGO_PKG_VERSION")),
-        _ => println!("deepinit {}: work in progress", env!("CARGO_PKG_VERSION")),
+/// `println!` that ignores a closed stdout (e.g. `deepinit compare | head`)
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod args;
+mod compare;
+mod data;
+mod eval;
+mod json;
+mod plot;
+mod progress;
+mod report;
+mod settings;
+mod spec;
+mod train;
+
+use clap::ArgMatches;
+use deepinit::mlp::Mlp;
+use deepinit::sha256::{Sha256, to_hex};
+use std::process::ExitCode;
+
+/// Why the program stops early: a message and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// One line for stderr.
+    pub message: String,
+    /// 2 for bad input, 1 for a failed run.
+    pub code: u8,
+}
+
+impl Failure {
+    /// Bad input (flags, files): exit code 2.
+    pub fn input(message: String) -> Self {
+        Self { message, code: 2 }
+    }
+
+    /// A run that could not complete: exit code 1.
+    pub fn runtime(message: String) -> Self {
+        Self { message, code: 1 }
+    }
+
+    /// A training error: a diverging loss is a failed run, the rest bad input.
+    pub fn training(e: deepinit::train::TrainError) -> Self {
+        match e {
+            deepinit::train::TrainError::NonFiniteLoss { .. } => {
+                Self::runtime(format!("training diverged: {e}"))
+            }
+            e => Self::input(e.to_string()),
+        }
+    }
+}
+
+/// The value of flag `id` if it was given (on the command line or, for
+/// `--data`, through the environment).
+pub fn given<'a>(m: &'a ArgMatches, id: &str) -> Option<&'a String> {
+    m.try_get_one::<String>(id).ok().flatten()
+}
+
+/// Flag `id` parsed with `parse`, if given.
+pub fn parse_given<T>(
+    m: &ArgMatches,
+    id: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, Failure> {
+    given(m, id)
+        .map(|s| parse(s).map_err(Failure::input))
+        .transpose()
+}
+
+/// `--threads`, by default the available cores; also sets the GEMM's thread count.
+pub fn threads(m: &ArgMatches) -> Result<usize, Failure> {
+    let n = match parse_given(m, "threads", |s| spec::parse_count(s, "--threads"))? {
+        Some(0) => return Err(Failure::input("--threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    deepinit::gemm::set_num_threads(n);
+    Ok(n)
+}
+
+/// `--train-limit` / `--test-limit`.
+pub fn limits(m: &ArgMatches, id: &str) -> Result<Option<usize>, Failure> {
+    let n = parse_given(m, id, |s| spec::parse_count(s, id))?;
+    if n == Some(0) {
+        return Err(Failure::input(format!("--{id} must be at least 1")));
+    }
+    Ok(n)
+}
+
+/// SHA-256 of the model's parameters as little-endian `f32` bytes, in
+/// checkpoint order (`layers.0.weight`, `layers.0.bias`, `layers.1.weight`, …),
+/// as lowercase hex.
+pub fn weights_sha256(model: &Mlp) -> String {
+    let mut h = Sha256::new();
+    for p in model.params() {
+        for v in p {
+            h.update(&v.to_le_bytes());
+        }
+    }
+    String::from_utf8_lossy(&to_hex(&h.finalize())).into_owned()
+}
+
+/// The message for a checkpoint that cannot be read.
+pub fn read_error(path: &str, e: &deepinit::checkpoint::CheckpointError) -> Failure {
+    match e {
+        deepinit::checkpoint::CheckpointError::Io { source, .. } => {
+            Failure::input(format!("cannot read {path}: {source}"))
+        }
+        e => Failure::input(format!("cannot read {path}: {e}")),
+    }
+}
+
+/// Writes `json` (and a final newline) to `path`.
+pub fn write_json(path: &str, json: &json::Json) -> Result<(), Failure> {
+    std::fs::write(path, format!("{json}\n"))
+        .map_err(|e| Failure::runtime(format!("cannot write {path}: {e}")))
+}
+
+fn run() -> Result<(), Failure> {
+    let m = match args::parse(std::env::args_os()) {
+        Ok(m) => m,
+        Err((text, 0)) => {
+            say!("{}", text.trim_end());
+            return Ok(());
+        }
+        Err((text, code)) => {
+            return Err(Failure {
+                message: text,
+                code: code as u8,
+            });
+        }
+    };
+    match m.subcommand() {
+        Some(("train", sub)) => train::main(sub),
+        Some(("eval", sub)) => eval::main(sub),
+        Some(("compare", sub)) => compare::main(sub),
+        _ => Err(Failure::input(
+            "missing command: train, eval or compare (see deepinit --help)".into(),
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            let line = f.message.replace('\n', " ");
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "deepinit: error: {line}");
+            ExitCode::from(f.code)
+        }
     }
 }

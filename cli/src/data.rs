@@ -1,0 +1,55 @@
+//! Where the data comes from: `--data DIR`, else `$DEEPINIT_DATA`, else
+//! `data/mnist` (and the repository's copy when run from elsewhere), loaded
+//! with `deepinit::mnist::load_mnist`, optionally cut to the first N images.
+
+use crate::Failure;
+use deepinit::mnist::{Dataset, Mnist, MnistOptions, load_mnist_with};
+use std::path::PathBuf;
+
+/// The data directory to use.
+pub fn data_dir(given: Option<&String>) -> PathBuf {
+    if let Some(dir) = given {
+        return PathBuf::from(dir);
+    }
+    let local = PathBuf::from("data/mnist");
+    if local.is_dir() {
+        return local;
+    }
+    let repo = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist"));
+    if repo.is_dir() { repo } else { local }
+}
+
+/// Keeps the first `n` images of `d` (all if `n` is `None` or too large).
+pub fn limit(d: &mut Dataset, n: Option<usize>) {
+    if let Some(n) = n
+        && n < d.len
+    {
+        d.len = n;
+        d.images.truncate(n * d.rows * d.cols);
+        d.labels.truncate(n);
+    }
+}
+
+/// Loads the data (checking `SHA256SUMS` if `verify`), with limits applied.
+pub fn load(
+    verify: bool,
+    dir: Option<&String>,
+    train_limit: Option<usize>,
+    test_limit: Option<usize>,
+) -> Result<Mnist, Failure> {
+    let dir = data_dir(dir);
+    let mut data = load_mnist_with(
+        &dir,
+        &MnistOptions {
+            verify_checksums: verify,
+            ..MnistOptions::default()
+        },
+    )
+    .map_err(|e| Failure::input(format!("cannot load MNIST from {}: {e}", dir.display())))?;
+    limit(&mut data.train, train_limit);
+    limit(&mut data.test, test_limit);
+    if data.test.len == 0 {
+        return Err(Failure::input("--test-limit must be at least 1".into()));
+    }
+    Ok(data)
+}

@@ -1,0 +1,247 @@
+//! The `deepinit` program's handling of bad input: every unknown flag or
+//! init, out-of-range value, missing, corrupt or mismatched data file, and bad
+//! or foreign checkpoint exits with code 2 and one line on stderr.
+
+mod common;
+
+use common::*;
+use deepinit::checkpoint::{Checkpoint, keys};
+use std::path::Path;
+
+#[test]
+fn version_and_help() {
+    let v = deepinit(&["--version"]);
+    assert_eq!(
+        (v.code, v.stdout.trim()),
+        (0, concat!("deepinit ", env!("CARGO_PKG_VERSION")))
+    );
+    let h = deepinit(&["--help"]);
+    assert_eq!(h.code, 0);
+    for cmd in ["train", "eval", "compare"] {
+        assert!(h.stdout.contains(cmd), "{}", h.stdout);
+    }
+    let t = deepinit(&["train", "--help"]);
+    assert_eq!(t.code, 0);
+    for flag in [
+        "--layers",
+        "--init",
+        "--bias-init",
+        "--optimizer",
+        "--momentum",
+        "--resume",
+        "--threads",
+        "--json",
+    ] {
+        assert!(t.stdout.contains(flag), "train --help lacks {flag}");
+    }
+    assert!(
+        t.stdout.contains("truncated-normal:STD"),
+        "train --help lists the init names"
+    );
+}
+
+#[test]
+fn bad_flags_exit_2_with_one_line() {
+    assert_bad_input(&[], "missing command");
+    assert_bad_input(&["fly"], "unrecognized subcommand");
+    assert_bad_input(&["train", "--frobnicate"], "--frobnicate");
+    assert_bad_input(&["train", "--init", "xavier"], "unknown init \"xavier\"");
+    assert_bad_input(&["train", "--init", "normal:-1"], "must be > 0");
+    assert_bad_input(
+        &["train", "--init", "uniform:1:0"],
+        "LOW must be below HIGH",
+    );
+    assert_bad_input(&["train", "--bias-init", "ones"], "unknown bias init");
+    assert_bad_input(&["train", "--activation", "gelu"], "unknown activation");
+    assert_bad_input(&["train", "--optimizer", "rmsprop"], "unknown optimizer");
+    assert_bad_input(&["train", "--lr", "0"], "--lr must be > 0");
+    assert_bad_input(&["train", "--lr", "-0.1"], "--lr must be > 0");
+    assert_bad_input(&["train", "--lr", "fast"], "--lr must be a finite number");
+    assert_bad_input(&["train", "--batch", "0"], "--batch must be at least 1");
+    assert_bad_input(
+        &["train", "--epochs", "-3"],
+        "--epochs must be a non-negative integer",
+    );
+    assert_bad_input(&["train", "--threads", "0"], "--threads must be at least 1");
+    assert_bad_input(&["train", "--momentum", "0.9"], "sgd only");
+    assert_bad_input(&["compare", "--arch", "deep9"], "unknown --arch");
+    assert_bad_input(
+        &["compare", "--inits", "xavier-uniform,,he-normal"],
+        "empty entry",
+    );
+    assert_bad_input(
+        &["compare", "--inits", "he-uniform/ones"],
+        "unknown bias init",
+    );
+    assert_bad_input(&["compare", "--seeds", "1,x"], "not an unsigned integer");
+    assert_bad_input(&["eval"], "--model");
+}
+
+#[test]
+fn layers_must_fit_the_data() {
+    assert_bad_input(
+        &["train", "--layers", "100,10", "--test-limit", "10"],
+        "first size must be the data's 784",
+    );
+    assert_bad_input(
+        &["train", "--layers", "784,64,9", "--test-limit", "10"],
+        "last size must be the data's 10",
+    );
+    assert_bad_input(
+        &["train", "--layers", "784", "--test-limit", "10"],
+        "at least an input and an output",
+    );
+    assert_bad_input(
+        &["train", "--layers", "784,0,10", "--test-limit", "10"],
+        "is zero",
+    );
+}
+
+#[test]
+fn missing_and_corrupt_data_files() {
+    let dir = scratch("data");
+    let out = deepinit(&["train", "--data", s(&dir.join("absent"))]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("absent"), "{}", out.stderr);
+    // Truncated copies of the real files.
+    for name in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ] {
+        let bytes = std::fs::read(Path::new(DATA).join(name)).unwrap();
+        let keep = if name.starts_with("t10k-images") {
+            bytes.len() / 2
+        } else {
+            bytes.len()
+        };
+        std::fs::write(dir.join(name), &bytes[..keep]).unwrap();
+    }
+    assert_bad_input(&["train", "--data", s(&dir)], "t10k-images");
+    // Mismatched counts: 10 000 test images with the 60 000 training labels.
+    let copy =
+        |from: &str, to: &str| std::fs::copy(Path::new(DATA).join(from), dir.join(to)).unwrap();
+    copy("t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz");
+    copy("train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+    assert_bad_input(&["train", "--data", s(&dir)], "has 10000 images but");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn verify_data_checks_sha256sums() {
+    let dir = scratch("verify");
+    for name in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ] {
+        std::fs::copy(Path::new(DATA).join(name), dir.join(name)).unwrap();
+    }
+    let sums = std::fs::read_to_string(Path::new(DATA).join("SHA256SUMS")).unwrap();
+    // One flipped hex digit in the first entry.
+    let flipped = format!(
+        "{}{}",
+        if sums.starts_with('0') { '1' } else { '0' },
+        &sums[1..]
+    );
+    std::fs::write(dir.join("SHA256SUMS"), flipped).unwrap();
+    let args = [
+        "train",
+        "--verify-data",
+        "--data",
+        s(&dir),
+        "--test-limit",
+        "10",
+    ];
+    assert_bad_input(&args, "SHA-256 mismatch");
+    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+    let ok = deepinit(&[
+        "train",
+        "--verify-data",
+        "--data",
+        s(&dir),
+        "--layers",
+        "784,8,10",
+        "--epochs",
+        "0",
+        "-q",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_checkpoints_exit_2() {
+    let dir = scratch("ckpt");
+    assert_bad_input(
+        &["eval", "--model", s(&dir.join("absent.safetensors"))],
+        "absent.safetensors",
+    );
+    let garbage = dir.join("garbage.safetensors");
+    std::fs::write(&garbage, b"not a checkpoint at all").unwrap();
+    assert_bad_input(&["eval", "--model", s(&garbage)], "corrupt checkpoint");
+    // A valid file of another architecture: 100 inputs.
+    let mut other = Checkpoint::new();
+    other.set_metadata(keys::FORMAT_VERSION, "1");
+    other.set_metadata(keys::ARCHITECTURE, "100,10");
+    other.set_metadata(keys::ACTIVATION, "relu");
+    other.push("layers.0.weight", &[10, 100], vec![0.0; 1000]);
+    other.push("layers.0.bias", &[10], vec![0.0; 10]);
+    let path = dir.join("other.safetensors");
+    other.save(&path).unwrap();
+    assert_bad_input(
+        &["eval", "--model", s(&path), "--test-limit", "10"],
+        "another architecture",
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let truncated = dir.join("truncated.safetensors");
+    std::fs::write(&truncated, &bytes[..bytes.len() - 7]).unwrap();
+    assert_bad_input(&["eval", "--model", s(&truncated)], "truncated checkpoint");
+    assert_bad_input(
+        &["train", "--resume", s(&truncated)],
+        "truncated checkpoint",
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn resume_refuses_contradicting_flags() {
+    use deepinit::optim::{OptimizerConfig, SgdConfig};
+    use deepinit::train::{TrainConfig, Trainer};
+    let dir = scratch("refuse");
+    let ckpt = dir.join("model.safetensors");
+    let mut config = TrainConfig::new(vec![784, 32, 10]);
+    config.optimizer = OptimizerConfig::Sgd(SgdConfig {
+        momentum: 0.9,
+        ..SgdConfig::new(0.05)
+    });
+    let trainer = Trainer::new(config).unwrap();
+    let mut c = Checkpoint::from_train_state(&trainer.state(), trainer.config());
+    c.set_metadata(keys::INIT, "xavier-uniform");
+    c.set_metadata(keys::BIAS_INIT, "default");
+    c.save(&ckpt).unwrap();
+    let resume = ["train", "--resume", s(&ckpt), "--test-limit", "10"];
+    assert_bad_input(
+        &[&resume[..], &["--layers", "784,64,10"]].concat(),
+        "another architecture",
+    );
+    assert_bad_input(
+        &[&resume[..], &["--lr", "0.01"]].concat(),
+        "optimizer flags differ",
+    );
+    assert_bad_input(
+        &[&resume[..], &["--seed", "9"]].concat(),
+        "--seed 9 differs from the checkpoint's 777",
+    );
+    assert_bad_input(
+        &[&resume[..], &["--init", "he-normal"]].concat(),
+        "--init he-normal differs",
+    );
+    assert_bad_input(
+        &[&resume[..], &["--momentum", "0.5"]].concat(),
+        "sgd (lr 0.05, momentum 0.9",
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

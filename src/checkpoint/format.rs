@@ -1,0 +1,368 @@
+//! Encoding and decoding of the safetensors byte layout.
+//!
+//! ```text
+//! ┌──────────────┬───────────────────────────────┬───────────────────────────┐
+//! │ N: u64 (LE)  │ JSON header, N bytes, padded   │ tensor data, raw f32 LE,  │
+//! │              │ with spaces to 8-byte alignment│ contiguous, file order    │
+//! └──────────────┴───────────────────────────────┴───────────────────────────┘
+//! header = { "__metadata__": {str: str, …},
+//!            name: {"dtype": "F32", "shape": [d₀, …], "data_offsets": [b, e]}, … }
+//! ```
+//! `b` and `e` are byte offsets into the data section; a tensor of shape
+//! `[d₀, …, dₖ]` spans `e − b = 4·∏dᵢ` bytes, and the tensors tile the data
+//! section exactly: no gap, no overlap, no trailing byte (the same checks as the
+//! reference implementation, so Python's `safetensors` reads what we write).
+//! Source: the safetensors format description (Hugging Face, `safetensors`
+//! README, "Format" section).
+
+use super::json::{Reader, SyntaxError, write_string};
+use super::{Checkpoint, CheckpointError, Tensor};
+use std::collections::BTreeMap;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+/// The largest header accepted, in bytes (the reference reader's limit).
+pub const MAX_HEADER_LEN: u64 = 100_000_000;
+
+/// Serializes `ckpt` to safetensors bytes.
+pub(crate) fn encode(ckpt: &Checkpoint) -> Vec<u8> {
+    let mut header = String::from("{\"__metadata__\":{");
+    for (i, (key, value)) in ckpt.metadata.iter().enumerate() {
+        if i > 0 {
+            header.push(',');
+        }
+        write_string(&mut header, key);
+        header.push(':');
+        write_string(&mut header, value);
+    }
+    header.push('}');
+    let mut offset = 0usize;
+    for t in &ckpt.tensors {
+        let end = offset + 4 * t.data.len();
+        header.push(',');
+        write_string(&mut header, &t.name);
+        header.push_str(":{\"dtype\":\"F32\",\"shape\":[");
+        for (i, d) in t.shape.iter().enumerate() {
+            if i > 0 {
+                header.push(',');
+            }
+            header.push_str(&d.to_string());
+        }
+        header.push_str(&std::format!("],\"data_offsets\":[{offset},{end}]}}"));
+        offset = end;
+    }
+    header.push('}');
+    while header.len() % 8 != 0 {
+        header.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for t in &ckpt.tensors {
+        for v in &t.data {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// A tensor entry of the header before its data is read.
+struct Entry {
+    name: String,
+    shape: Vec<usize>,
+    begin: u64,
+    end: u64,
+}
+
+/// A validated header: the metadata, the tensor entries sorted by offset,
+/// and where the data section starts in the file.
+pub(crate) struct Layout {
+    metadata: BTreeMap<String, String>,
+    entries: Vec<Entry>,
+    /// Byte offset of the data section (8 + header length).
+    pub(crate) data_start: u64,
+    /// Length of the data section the header describes.
+    pub(crate) data_len: u64,
+}
+
+/// The header length declared by the first 8 bytes of `head`, if present.
+pub(crate) fn header_len(head: &[u8]) -> Option<u64> {
+    head.first_chunk::<8>().map(|p| u64::from_le_bytes(*p))
+}
+
+/// Parses the length prefix and the header at the start of `head` (which
+/// holds at least the prefix and the header, or the whole file if shorter) of
+/// a file of `file_len` bytes, and checks that the tensors tile the rest of
+/// the file exactly.
+pub(crate) fn decode_layout(head: &[u8], file_len: u64) -> Result<Layout, CheckpointError> {
+    let Some(n) = header_len(head) else {
+        let available = file_len;
+        return Err(CheckpointError::Truncated {
+            what: "header length",
+            needed: 8,
+            available,
+        });
+    };
+    if n > MAX_HEADER_LEN {
+        return Err(CheckpointError::HeaderTooLarge {
+            len: n,
+            max: MAX_HEADER_LEN,
+        });
+    }
+    let Some(header) = head.get(8..8 + n as usize) else {
+        return Err(CheckpointError::Truncated {
+            what: "header",
+            needed: 8 + n,
+            available: file_len,
+        });
+    };
+    if let Err(e) = core::str::from_utf8(header) {
+        return Err(CheckpointError::HeaderNotUtf8 {
+            offset: e.valid_up_to(),
+        });
+    }
+    let (metadata, mut entries) = parse_header(header)?;
+    check_layout(&mut entries, 8 + n, file_len)?;
+    Ok(Layout {
+        metadata,
+        entries,
+        data_start: 8 + n,
+        data_len: file_len - 8 - n,
+    })
+}
+
+/// The checkpoint of `layout` with its data section `data`.
+pub(crate) fn decode_data(layout: Layout, data: &[u8]) -> Result<Checkpoint, CheckpointError> {
+    if data.len() as u64 != layout.data_len {
+        let (needed, available) = (
+            layout.data_start + layout.data_len,
+            layout.data_start + data.len() as u64,
+        );
+        return Err(CheckpointError::Truncated {
+            what: "tensor data",
+            needed,
+            available,
+        });
+    }
+    let tensors = layout
+        .entries
+        .into_iter()
+        .map(|e| {
+            let raw = &data[e.begin as usize..e.end as usize];
+            let values = raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+            Tensor {
+                name: e.name,
+                shape: e.shape,
+                data: values.collect(),
+            }
+        })
+        .collect();
+    Ok(Checkpoint {
+        tensors,
+        metadata: layout.metadata,
+    })
+}
+
+/// Parses and validates safetensors bytes.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Checkpoint, CheckpointError> {
+    let layout = decode_layout(bytes, bytes.len() as u64)?;
+    let data = &bytes[layout.data_start as usize..];
+    decode_data(layout, data)
+}
+
+impl From<SyntaxError> for CheckpointError {
+    fn from(e: SyntaxError) -> Self {
+        CheckpointError::Syntax {
+            offset: e.offset,
+            what: e.what,
+        }
+    }
+}
+
+type Header = (BTreeMap<String, String>, Vec<Entry>);
+
+/// Parses the header object: `__metadata__` and one entry per tensor.
+fn parse_header(header: &[u8]) -> Result<Header, CheckpointError> {
+    let mut r = Reader::new(header);
+    let mut metadata = None;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut names = BTreeMap::new();
+    r.expect(b'{', "expected '{' at the start of the header")?;
+    if !r.eat_close(b'}') {
+        loop {
+            let key = r.string()?;
+            r.expect(b':', "expected ':'")?;
+            if key == "__metadata__" {
+                if metadata.is_some() {
+                    return Err(CheckpointError::DuplicateName { name: key });
+                }
+                metadata = Some(parse_string_map(&mut r)?);
+            } else {
+                if names.insert(key.clone(), ()).is_some() {
+                    return Err(CheckpointError::DuplicateName { name: key });
+                }
+                entries.push(parse_entry(&mut r, key)?);
+            }
+            if !r.next_or_close(b'}')? {
+                break;
+            }
+        }
+    }
+    r.skip_ws();
+    if r.offset() != header.len() {
+        return Err(CheckpointError::Syntax {
+            offset: r.offset(),
+            what: "bytes after the header object",
+        });
+    }
+    Ok((metadata.unwrap_or_default(), entries))
+}
+
+/// Parses `{"key": "value", …}`.
+fn parse_string_map(r: &mut Reader<'_>) -> Result<BTreeMap<String, String>, CheckpointError> {
+    let mut map = BTreeMap::new();
+    r.expect(b'{', "expected '{' after \"__metadata__\"")?;
+    if r.eat_close(b'}') {
+        return Ok(map);
+    }
+    loop {
+        let key = r.string()?;
+        r.expect(b':', "expected ':'")?;
+        let value = r.string()?;
+        if map.insert(key.clone(), value).is_some() {
+            return Err(CheckpointError::DuplicateName {
+                name: std::format!("__metadata__.{key}"),
+            });
+        }
+        if !r.next_or_close(b'}')? {
+            return Ok(map);
+        }
+    }
+}
+
+/// Parses `[u, …]`, at most `max` integers.
+fn parse_uints(r: &mut Reader<'_>, max: usize) -> Result<Vec<u64>, CheckpointError> {
+    let mut out = Vec::new();
+    r.expect(b'[', "expected '['")?;
+    if r.eat_close(b']') {
+        return Ok(out);
+    }
+    loop {
+        if out.len() == max {
+            return Err(CheckpointError::Syntax {
+                offset: r.offset(),
+                what: "array too long",
+            });
+        }
+        out.push(r.uint()?);
+        if !r.next_or_close(b']')? {
+            return Ok(out);
+        }
+    }
+}
+
+/// Parses one tensor's `{"dtype", "shape", "data_offsets"}` and checks its sizes.
+fn parse_entry(r: &mut Reader<'_>, name: String) -> Result<Entry, CheckpointError> {
+    let (mut dtype, mut shape, mut offsets) = (None, None, None);
+    r.expect(b'{', "expected '{' for a tensor entry")?;
+    loop {
+        let at = r.offset();
+        let key = r.string()?;
+        r.expect(b':', "expected ':'")?;
+        let duplicate = match key.as_str() {
+            "dtype" => dtype.replace(r.string()?).is_some(),
+            "shape" => shape.replace(parse_uints(r, 32)?).is_some(),
+            "data_offsets" => offsets.replace(parse_uints(r, 2)?).is_some(),
+            _ => {
+                return Err(CheckpointError::Syntax {
+                    offset: at,
+                    what: "unknown key in a tensor entry",
+                });
+            }
+        };
+        if duplicate {
+            return Err(CheckpointError::Syntax {
+                offset: at,
+                what: "duplicate key in a tensor entry",
+            });
+        }
+        if !r.next_or_close(b'}')? {
+            break;
+        }
+    }
+    let bad = |reason: String| CheckpointError::BadTensor {
+        tensor: name.clone(),
+        reason,
+    };
+    let (Some(dtype), Some(shape), Some(offsets)) = (dtype, shape, offsets) else {
+        return Err(bad("entry lacks dtype, shape or data_offsets".to_string()));
+    };
+    if dtype != "F32" {
+        return Err(CheckpointError::UnsupportedDtype {
+            tensor: name,
+            dtype,
+        });
+    }
+    let [begin, end] = offsets[..] else {
+        return Err(bad("data_offsets must hold two integers".to_string()));
+    };
+    let bytes = shape.iter().try_fold(4u64, |acc, &d| acc.checked_mul(d));
+    let Some(bytes) = bytes else {
+        return Err(bad(std::format!("shape {shape:?} overflows")));
+    };
+    if end < begin || end - begin != bytes {
+        return Err(bad(std::format!(
+            "shape {shape:?} needs {bytes} bytes but data_offsets are [{begin}, {end}]"
+        )));
+    }
+    let Ok(shape) = shape.iter().map(|&d| usize::try_from(d)).collect() else {
+        return Err(bad(std::format!("shape {shape:?} does not fit in memory")));
+    };
+    Ok(Entry {
+        name,
+        shape,
+        begin,
+        end,
+    })
+}
+
+/// Checks that the entries tile the data section (`data_start..file_len` of
+/// the file) exactly, and sorts them by offset.
+fn check_layout(
+    entries: &mut [Entry],
+    data_start: u64,
+    file_len: u64,
+) -> Result<(), CheckpointError> {
+    let data_len = file_len - data_start;
+    entries.sort_by_key(|e| (e.begin, e.end));
+    let mut pos = 0u64;
+    for e in entries.iter() {
+        if e.begin != pos {
+            let what = if e.begin < pos { "overlap" } else { "a gap" };
+            return Err(CheckpointError::DataLayout {
+                reason: std::format!(
+                    "tensor {:?} starts at byte {} ({what} after byte {pos})",
+                    e.name,
+                    e.begin
+                ),
+            });
+        }
+        pos = e.end;
+    }
+    if pos > data_len {
+        let needed = data_start + pos;
+        return Err(CheckpointError::Truncated {
+            what: "tensor data",
+            needed,
+            available: file_len,
+        });
+    }
+    if pos < data_len {
+        return Err(CheckpointError::DataLayout {
+            reason: std::format!("{} bytes after the last tensor", data_len - pos),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! Checkpoints: named `f32` tensors and string metadata in the safetensors
+//! format, written atomically.
+//!
+//! A file is `N: u64 LE ‖ JSON header (N bytes, space-padded to a multiple of
+//! 8) ‖ raw little-endian data`, the header mapping each tensor name to
+//! `{"dtype": "F32", "shape": […], "data_offsets": [begin, end]}` plus a
+//! `"__metadata__"` string map (the safetensors format description by Hugging
+//! Face). The format is written and read by hand — a small JSON writer and a
+//! strict, non-recursive parser — so the library keeps its dependency count
+//! low. Reading never panics: every malformed, truncated or oversized input
+//! returns a [`CheckpointError`] that says what is wrong and where, and nothing
+//! is allocated beyond the size of the input.
+//!
+//! An MLP checkpoint names its tensors `layers.{i}.weight` (shape `[out, in]`,
+//! as in PyTorch) and `layers.{i}.bias` (`[out]`), stores optimizer state as
+//! further tensors (`optim.…`), and records how it was made in the metadata
+//! (see [`keys`] and [`Checkpoint::check_model`]).
+//!
+//! Saving writes a temporary file next to the target, flushes it to disk
+//! (`fsync`) and renames it over the target: a crash or a kill during a save
+//! leaves the previous file intact (POSIX `rename(2)` is atomic).
+
+mod error;
+mod format;
+mod json;
+mod model;
+mod state;
+
+pub use error::CheckpointError;
+pub use format::MAX_HEADER_LEN;
+pub use model::{FORMAT_VERSION, keys};
+pub use state::{activation_name, parse_activation};
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::string::String;
+use std::vec::Vec;
+
+/// A named `f32` tensor, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor {
+    name: String,
+    shape: Vec<usize>,
+    data: Vec<f32>,
+}
+
+impl Tensor {
+    /// The tensor's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its shape; `data().len()` is the product of the dimensions.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    /// Its values, row-major.
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+}
+
+/// Tensors in file order plus a string-to-string metadata map.
+///
+/// # Examples
+/// ```
+/// use deepinit::checkpoint::Checkpoint;
+/// let mut ckpt = Checkpoint::new();
+/// ckpt.push("layers.0.weight", &[2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// ckpt.set_metadata("seed", "777");
+/// let bytes = ckpt.to_bytes();
+/// assert_eq!(bytes.len() % 8, 0); // 8-byte prefix, padded header, 6 × 4 data bytes
+/// let back = Checkpoint::from_bytes(&bytes)?;
+/// assert_eq!(back, ckpt);
+/// assert_eq!(back.tensor("layers.0.weight").unwrap().shape(), &[2, 3]);
+/// # Ok::<(), deepinit::checkpoint::CheckpointError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checkpoint {
+    tensors: Vec<Tensor>,
+    metadata: BTreeMap<String, String>,
+}
+
+impl Checkpoint {
+    /// An empty checkpoint.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a tensor; the file stores tensors in the order pushed.
+    ///
+    /// # Panics
+    /// If `data.len()` differs from the product of `shape`, or a tensor named
+    /// `name` exists already, or `name` is `__metadata__`.
+    pub fn push(&mut self, name: &str, shape: &[usize], data: Vec<f32>) {
+        let count: usize = shape.iter().product();
+        assert_eq!(
+            count,
+            data.len(),
+            "tensor {name:?}: shape {shape:?} does not match {} values",
+            data.len()
+        );
+        assert!(
+            name != "__metadata__" && self.tensor(name).is_none(),
+            "tensor name {name:?} is taken"
+        );
+        self.tensors.push(Tensor {
+            name: name.into(),
+            shape: shape.into(),
+            data,
+        });
+    }
+
+    /// Sets a metadata entry, replacing an earlier value.
+    pub fn set_metadata(&mut self, key: &str, value: &str) {
+        self.metadata.insert(key.into(), value.into());
+    }
+
+    /// The metadata value of `key`.
+    pub fn metadata(&self, key: &str) -> Option<&str> {
+        self.metadata.get(key).map(String::as_str)
+    }
+
+    /// All metadata, sorted by key.
+    pub fn metadata_map(&self) -> &BTreeMap<String, String> {
+        &self.metadata
+    }
+
+    /// The tensors, in file order.
+    pub fn tensors(&self) -> &[Tensor] {
+        &self.tensors
+    }
+
+    /// The tensor named `name`.
+    pub fn tensor(&self, name: &str) -> Option<&Tensor> {
+        self.tensors.iter().find(|t| t.name == name)
+    }
+
+    /// The values of tensor `name`, which must have shape `shape`.
+    ///
+    /// # Errors
+    /// [`CheckpointError::MissingTensor`] or [`CheckpointError::ShapeMismatch`].
+    pub fn require(&self, name: &str, shape: &[usize]) -> Result<&[f32], CheckpointError> {
+        let Some(t) = self.tensor(name) else {
+            return Err(CheckpointError::MissingTensor { name: name.into() });
+        };
+        if t.shape != shape {
+            let (expected, found) = (shape.to_vec(), t.shape.clone());
+            return Err(CheckpointError::ShapeMismatch {
+                name: name.into(),
+                expected,
+                found,
+            });
+        }
+        Ok(&t.data)
+    }
+
+    /// The safetensors bytes of this checkpoint.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        format::encode(self)
+    }
+
+    /// Parses safetensors bytes, checking every length, offset and shape.
+    ///
+    /// # Errors
+    /// A [`CheckpointError`] naming the first problem found; never panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
+        format::decode(bytes)
+    }
+
+    /// Reads and parses the file at `path`.
+    ///
+    /// # Errors
+    /// [`CheckpointError::Io`] if the file cannot be read, else as
+    /// [`from_bytes`](Self::from_bytes).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, CheckpointError> {
+        let path = path.as_ref();
+        read_file(path).map_err(|e| match e {
+            ReadError::Io(source) => CheckpointError::Io {
+                path: path.into(),
+                source,
+            },
+            ReadError::Format(e) => e,
+        })?
+    }
+
+    /// Writes the checkpoint to `path` atomically: into `.<name>.tmp` in the
+    /// same directory, `fsync`, then rename over `path` (and `fsync` the
+    /// directory, best effort). If any step fails the temporary file is
+    /// removed and a file already at `path` is left as it was.
+    ///
+    /// # Errors
+    /// [`CheckpointError::Io`] naming the file that failed.
+    ///
+    /// # Examples
+    /// ```
+    /// use deepinit::checkpoint::Checkpoint;
+    /// let dir = std::env::temp_dir().join(format!("deepinit-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("model.safetensors");
+    /// let mut ckpt = Checkpoint::new();
+    /// ckpt.push("layers.0.bias", &[2], vec![0.5, -0.5]);
+    /// ckpt.save(&path)?;
+    /// assert_eq!(Checkpoint::load(&path)?, ckpt);
+    /// # std::fs::remove_dir_all(dir).unwrap();
+    /// # Ok::<(), deepinit::checkpoint::CheckpointError>(())
+    /// ```
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+        write_atomic(path.as_ref(), &self.to_bytes())
+    }
+}
+
+enum ReadError {
+    Io(std::io::Error),
+    Format(CheckpointError),
+}
+
+/// Reads the header first and the data only once the header's layout matches
+/// the file's length, so that memory stays bounded by what the file holds.
+fn read_file(path: &Path) -> Result<Result<Checkpoint, CheckpointError>, ReadError> {
+    use std::io::Read;
+    let mut file = fs::File::open(path).map_err(ReadError::Io)?;
+    let file_len = file.metadata().map_err(ReadError::Io)?.len();
+    let mut head = Vec::new();
+    (&mut file)
+        .take(8)
+        .read_to_end(&mut head)
+        .map_err(ReadError::Io)?;
+    let n = format::header_len(&head)
+        .filter(|&n| n <= MAX_HEADER_LEN)
+        .unwrap_or(0);
+    (&mut file)
+        .take(n)
+        .read_to_end(&mut head)
+        .map_err(ReadError::Io)?;
+    let layout = format::decode_layout(&head, file_len).map_err(ReadError::Format)?;
+    let mut data = Vec::with_capacity(layout.data_len as usize);
+    // One byte more than expected reveals a file that grew meanwhile.
+    file.take(layout.data_len + 1)
+        .read_to_end(&mut data)
+        .map_err(ReadError::Io)?;
+    Ok(format::decode_data(layout, &data))
+}
+
+/// The temporary file [`Checkpoint::save`] writes before renaming it to `path`.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+    let tmp = temp_path(path);
+    let written = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        // The temporary file may be a directory or absent; nothing else to undo.
+        let _ = fs::remove_file(&tmp);
+        return Err(CheckpointError::Io {
+            path: tmp,
+            source: e,
+        });
+    }
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(CheckpointError::Io {
+            path: path.into(),
+            source: e,
+        });
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // Persist the rename itself; some platforms cannot open a directory.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! Training state ↔ checkpoint: the model's layers, the optimizer's buffers
+//! and the hyper-parameters needed to continue a run bit-identically.
+//!
+//! Optimizer buffer `s` (PyTorch's names: `exp_avg`, `exp_avg_sq` for Adam,
+//! `momentum_buffer` for SGD) of parameter `p` is stored as tensor
+//! `optim.{p / 2}.{weight|bias}.{s}` with the parameter's shape; the step count
+//! `t` (which Adam's bias corrections 1 − βᵗ need) is metadata `optim_step`.
+//! Floats in metadata are written with Rust's shortest round-trip `Display`, so
+//! they parse back to the same bits.
+
+use super::model::{bias_name, keys, weight_name};
+use super::{Checkpoint, CheckpointError, FORMAT_VERSION};
+use crate::activation::Activation;
+use crate::matrix::Matrix;
+use crate::mlp::{Dense, Mlp};
+use crate::optim::{AdamConfig, OptimizerConfig, OptimizerState, SgdConfig, Slot};
+use crate::train::{TrainConfig, TrainState};
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+// Extra metadata keys of a training-state checkpoint.
+const LR: &str = "lr";
+const MOMENTUM: &str = "momentum";
+const NESTEROV: &str = "nesterov";
+const WEIGHT_DECAY: &str = "weight_decay";
+const BETA1: &str = "beta1";
+const BETA2: &str = "beta2";
+const EPS: &str = "eps";
+const BATCH: &str = "batch_size";
+const OPTIM_STEP: &str = "optim_step";
+
+/// The metadata name of an activation.
+pub fn activation_name(a: Activation) -> &'static str {
+    match a {
+        Activation::Identity => "identity",
+        Activation::Relu => "relu",
+        Activation::Sigmoid => "sigmoid",
+        Activation::Tanh => "tanh",
+    }
+}
+
+/// The activation named `name` (`identity`, `relu`, `sigmoid`, `tanh`).
+pub fn parse_activation(name: &str) -> Option<Activation> {
+    Some(match name {
+        "identity" => Activation::Identity,
+        "relu" => Activation::Relu,
+        "sigmoid" => Activation::Sigmoid,
+        "tanh" => Activation::Tanh,
+        _ => return None,
+    })
+}
+
+fn slot_name(param: usize, slot: &str) -> String {
+    let kind = if param.is_multiple_of(2) {
+        "weight"
+    } else {
+        "bias"
+    };
+    std::format!("optim.{}.{kind}.{slot}", param / 2)
+}
+
+impl Checkpoint {
+    /// A checkpoint of `model` alone, with the layout version, architecture and
+    /// activation in its metadata (what [`to_mlp`](Self::to_mlp) needs).
+    pub fn from_mlp(model: &Mlp) -> Checkpoint {
+        let mut c = Checkpoint::new();
+        c.set_metadata(keys::FORMAT_VERSION, FORMAT_VERSION);
+        c.set_metadata(keys::ARCHITECTURE, &super::model::join(&model.sizes()));
+        c.set_metadata(keys::ACTIVATION, activation_name(model.activation()));
+        for (i, layer) in model.layers().iter().enumerate() {
+            let w = layer.weight();
+            c.push(
+                &weight_name(i),
+                &[w.rows(), w.cols()],
+                w.as_slice().to_vec(),
+            );
+            c.push(&bias_name(i), &[layer.fan_out()], layer.bias().to_vec());
+        }
+        c
+    }
+
+    /// A checkpoint of a training run: the model, every optimizer buffer, and
+    /// the configuration (seed, batch size, optimizer and its
+    /// hyper-parameters, epochs completed). The caller adds how the weights
+    /// were initialized ([`keys::INIT`], [`keys::BIAS_INIT`]) in its own words.
+    pub fn from_train_state(state: &TrainState, config: &TrainConfig) -> Checkpoint {
+        let mut c = Checkpoint::from_mlp(&state.model);
+        let lens = state.model.param_lens();
+        let layer_shape = |p: usize| {
+            let layer = &state.model.layers()[p / 2];
+            if p.is_multiple_of(2) {
+                std::vec![layer.fan_out(), layer.fan_in()]
+            } else {
+                std::vec![layer.fan_out()]
+            }
+        };
+        for slot in &state.optimizer.slots {
+            debug_assert_eq!(lens[slot.param], slot.values.len());
+            c.push(
+                &slot_name(slot.param, slot.name),
+                &layer_shape(slot.param),
+                slot.values.clone(),
+            );
+        }
+        c.set_metadata(OPTIM_STEP, &state.optimizer.step.to_string());
+        c.set_metadata(keys::EPOCH, &state.next_epoch.to_string());
+        c.set_metadata(keys::SEED, &config.seed.to_string());
+        c.set_metadata(BATCH, &config.batch_size.to_string());
+        let set = |c: &mut Checkpoint, k, v: f64| c.set_metadata(k, &v.to_string());
+        match config.optimizer {
+            OptimizerConfig::Adam(a) => {
+                c.set_metadata(keys::OPTIMIZER, "adam");
+                set(&mut c, LR, a.lr);
+                set(&mut c, BETA1, a.beta1);
+                set(&mut c, BETA2, a.beta2);
+                set(&mut c, EPS, a.eps);
+                set(&mut c, WEIGHT_DECAY, a.weight_decay);
+            }
+            OptimizerConfig::Sgd(s) => {
+                c.set_metadata(keys::OPTIMIZER, "sgd");
+                set(&mut c, LR, s.lr);
+                set(&mut c, MOMENTUM, s.momentum);
+                c.set_metadata(NESTEROV, if s.nesterov { "true" } else { "false" });
+                set(&mut c, WEIGHT_DECAY, s.weight_decay);
+            }
+        }
+        c
+    }
+
+    /// Rebuilds the network, after [`check_model`](Self::check_model) with
+    /// `expected` layer sizes (or any with `None`).
+    ///
+    /// # Errors
+    /// As [`check_model`](Self::check_model), or
+    /// [`CheckpointError::BadMetadata`] for an unknown activation.
+    pub fn to_mlp(&self, expected: Option<&[usize]>) -> Result<Mlp, CheckpointError> {
+        let sizes = self.check_model(expected)?;
+        let name = self.require_metadata(keys::ACTIVATION)?;
+        let Some(activation) = parse_activation(name) else {
+            let expected = "identity, relu, sigmoid or tanh";
+            return Err(CheckpointError::BadMetadata {
+                key: keys::ACTIVATION,
+                value: name.into(),
+                expected,
+            });
+        };
+        let mut layers = Vec::with_capacity(sizes.len() - 1);
+        for (i, pair) in sizes.windows(2).enumerate() {
+            let (w, b) = self.layer(i, pair[0], pair[1])?;
+            let weight = Matrix::from_vec(w.to_vec(), pair[1], pair[0])
+                .unwrap_or_else(|_| unreachable!("check_model checked the shape"));
+            layers.push(Dense::from_parts(weight, b.to_vec()));
+        }
+        Ok(Mlp::from_layers(layers, activation).unwrap_or_else(|_| unreachable!("sizes chain")))
+    }
+
+    /// The optimizer configuration stored by [`from_train_state`](Self::from_train_state).
+    ///
+    /// # Errors
+    /// [`CheckpointError::MissingMetadata`] or [`CheckpointError::BadMetadata`].
+    pub fn optimizer_config(&self) -> Result<OptimizerConfig, CheckpointError> {
+        let f = |k| self.parse_metadata::<f64>(k, "a number");
+        let name = self.require_metadata(keys::OPTIMIZER)?;
+        Ok(match name {
+            "adam" => OptimizerConfig::Adam(AdamConfig {
+                lr: f(LR)?,
+                beta1: f(BETA1)?,
+                beta2: f(BETA2)?,
+                eps: f(EPS)?,
+                weight_decay: f(WEIGHT_DECAY)?,
+            }),
+            "sgd" => OptimizerConfig::Sgd(SgdConfig {
+                lr: f(LR)?,
+                momentum: f(MOMENTUM)?,
+                nesterov: self.parse_metadata(NESTEROV, "true or false")?,
+                weight_decay: f(WEIGHT_DECAY)?,
+            }),
+            _ => {
+                let (value, expected) = (name.into(), "adam or sgd");
+                return Err(CheckpointError::BadMetadata {
+                    key: keys::OPTIMIZER,
+                    value,
+                    expected,
+                });
+            }
+        })
+    }
+
+    /// The seed, batch size and epochs completed stored by
+    /// [`from_train_state`](Self::from_train_state).
+    ///
+    /// # Errors
+    /// [`CheckpointError::MissingMetadata`] or [`CheckpointError::BadMetadata`].
+    pub fn run_position(&self) -> Result<(u64, usize, usize), CheckpointError> {
+        let seed = self.parse_metadata(keys::SEED, "an unsigned integer")?;
+        let batch = self.parse_metadata(BATCH, "an unsigned integer")?;
+        let epoch = self.parse_metadata(keys::EPOCH, "an unsigned integer")?;
+        Ok((seed, batch, epoch))
+    }
+
+    /// The training state to continue from: the model (checked against
+    /// `config.layers` and `config.activation`), the buffers of
+    /// `config.optimizer`, and the next epoch.
+    ///
+    /// # Errors
+    /// As [`to_mlp`](Self::to_mlp) and [`run_position`](Self::run_position);
+    /// [`CheckpointError::MissingTensor`] or [`CheckpointError::ShapeMismatch`]
+    /// for an absent or misshapen optimizer buffer.
+    pub fn to_train_state(&self, config: &TrainConfig) -> Result<TrainState, CheckpointError> {
+        let model = self.to_mlp(Some(&config.layers))?;
+        if model.activation() != config.activation {
+            let (value, expected) = (
+                activation_name(model.activation()).into(),
+                "the activation asked for",
+            );
+            return Err(CheckpointError::BadMetadata {
+                key: keys::ACTIVATION,
+                value,
+                expected,
+            });
+        }
+        let step = self.parse_metadata(OPTIM_STEP, "an unsigned integer")?;
+        let (_, _, next_epoch) = self.run_position()?;
+        let mut slots = Vec::new();
+        for (param, shape) in model
+            .layers()
+            .iter()
+            .flat_map(|l| [std::vec![l.fan_out(), l.fan_in()], std::vec![l.fan_out()]])
+            .enumerate()
+        {
+            for &name in config.optimizer.slot_names() {
+                let values = self.require(&slot_name(param, name), &shape)?.to_vec();
+                slots.push(Slot {
+                    param,
+                    name,
+                    values,
+                });
+            }
+        }
+        Ok(TrainState {
+            model,
+            optimizer: OptimizerState { step, slots },
+            next_epoch,
+        })
+    }
+}

@@ -1,0 +1,329 @@
+//! Checkpoint files: round trips, the exact byte layout of the safetensors
+//! format, typed errors for every kind of corrupt or truncated input, model
+//! validation, and the atomicity of saving.
+#![cfg(feature = "std")]
+
+use deepinit::checkpoint::{Checkpoint, CheckpointError, keys, temp_path};
+use std::fs;
+use std::path::PathBuf;
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("deepinit-ckpt-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A 3-4-2 MLP checkpoint with distinct values and some metadata.
+fn small_model() -> Checkpoint {
+    let mut c = Checkpoint::new();
+    c.set_metadata(keys::FORMAT_VERSION, "1");
+    c.set_metadata(keys::ARCHITECTURE, "3,4,2");
+    c.set_metadata(keys::INIT, "normal:0.5 \"quoted\" \\ é");
+    let values = |n: usize, k: f32| (0..n).map(|i| (i as f32 - 2.5) * k).collect::<Vec<_>>();
+    c.push("layers.0.weight", &[4, 3], values(12, 0.125));
+    c.push("layers.0.bias", &[4], values(4, -1.0e-7));
+    c.push(
+        "layers.1.weight",
+        &[2, 4],
+        vec![f32::MAX, f32::MIN_POSITIVE, -0.0, 1.5, 2.0, 3.0, 4.0, 5.0],
+    );
+    c.push("layers.1.bias", &[2], values(2, 3.0));
+    c.push("optim.step", &[], vec![7.0]);
+    c
+}
+
+#[test]
+fn round_trip_preserves_every_bit() {
+    let c = small_model();
+    let back = Checkpoint::from_bytes(&c.to_bytes()).unwrap();
+    assert_eq!(back.metadata_map(), c.metadata_map());
+    assert_eq!(back.tensors().len(), c.tensors().len());
+    for (a, b) in back.tensors().iter().zip(c.tensors()) {
+        assert_eq!((a.name(), a.shape()), (b.name(), b.shape()));
+        let bits = |t: &[f32]| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(a.data()), bits(b.data()));
+    }
+    assert_eq!(back.check_model(Some(&[3, 4, 2])).unwrap(), vec![3, 4, 2]);
+}
+
+#[test]
+fn byte_layout_is_safetensors() {
+    let mut c = Checkpoint::new();
+    c.set_metadata("k", "v");
+    c.push("a", &[2], vec![1.0, -2.0]);
+    c.push("b", &[1, 1], vec![0.5]);
+    let bytes = c.to_bytes();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+    let json = concat!(
+        r#"{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#,
+        r#""b":{"dtype":"F32","shape":[1,1],"data_offsets":[8,12]}}"#
+    );
+    assert_eq!(header.trim_end_matches(' '), json);
+    assert_eq!(n % 8, 0, "header padded to 8 bytes");
+    assert!(n - json.len() < 8, "at most 7 padding spaces");
+    let data: Vec<u8> = [1.0f32, -2.0, 0.5]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    assert_eq!(&bytes[8 + n..], data.as_slice());
+}
+
+#[test]
+fn reads_headers_written_by_other_writers() {
+    // Whitespace, key order, escapes, no metadata, and an empty tensor.
+    let header = br#" { "x" : { "shape" : [ 0 , 3 ], "data_offsets":[4,4], "dtype":"F32" },
+        "w\u00e9": {"dtype":"F32","data_offsets":[0,4],"shape":[]} } "#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header);
+    bytes.extend_from_slice(&3.5f32.to_le_bytes());
+    let c = Checkpoint::from_bytes(&bytes).unwrap();
+    assert_eq!(c.tensors()[0].name(), "wé");
+    assert_eq!(c.tensors()[0].data(), &[3.5]);
+    assert_eq!(c.tensors()[1].shape(), &[0, 3]);
+    assert!(c.metadata_map().is_empty());
+}
+
+#[test]
+fn every_truncation_is_a_typed_error() {
+    let bytes = small_model().to_bytes();
+    for len in 0..bytes.len() {
+        match Checkpoint::from_bytes(&bytes[..len]) {
+            Err(CheckpointError::Truncated {
+                needed, available, ..
+            }) => {
+                assert_eq!(available, len as u64);
+                assert!(needed > available);
+            }
+            other => panic!("length {len}: expected Truncated, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn flipped_bytes_never_panic() {
+    let bytes = small_model().to_bytes();
+    let mut errors = 0;
+    for i in 0..bytes.len() {
+        for flip in [0x01u8, 0x20, 0x80, 0xff] {
+            let mut b = bytes.clone();
+            b[i] ^= flip;
+            errors += usize::from(Checkpoint::from_bytes(&b).is_err());
+        }
+    }
+    // Every flip inside the length prefix or the header structure is caught.
+    assert!(errors > 4 * 8, "only {errors} corruptions detected");
+}
+
+fn with_header(header: &str, data: &[u8]) -> Result<Checkpoint, CheckpointError> {
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(data);
+    Checkpoint::from_bytes(&bytes)
+}
+
+#[test]
+fn corrupt_headers_give_the_matching_error() {
+    use CheckpointError as E;
+    let t = |s: &str| format!(r#"{{"t":{{"dtype":"F32","shape":{s}}}}}"#);
+    let ok = r#""dtype":"F32","shape":[1],"data_offsets":[0,4]"#;
+    type Case = (String, Vec<u8>, fn(&E) -> bool);
+    let cases: Vec<Case> = vec![
+        ("[]".into(), vec![], |e| {
+            matches!(e, E::Syntax { offset: 0, .. })
+        }),
+        (r#"{"t":{}"#.into(), vec![], |e| {
+            matches!(e, E::Syntax { .. })
+        }),
+        (format!(r#"{{"t":{{{ok}}}}} x"#), vec![0; 4], |e| {
+            matches!(
+                e,
+                E::Syntax {
+                    what: "bytes after the header object",
+                    ..
+                }
+            )
+        }),
+        (
+            format!(r#"{{"t":{{{ok}}},"t":{{{ok}}}}}"#),
+            vec![0; 4],
+            |e| matches!(e, E::DuplicateName { .. }),
+        ),
+        (
+            r#"{"t":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}"#.into(),
+            vec![0; 2],
+            |e| matches!(e, E::UnsupportedDtype { .. }),
+        ),
+        (
+            r#"{"t":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#.into(),
+            vec![0; 4],
+            |e| matches!(e, E::BadTensor { .. }),
+        ),
+        (
+            r#"{"t":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}}"#.into(),
+            vec![0; 4],
+            |e| matches!(e, E::BadTensor { .. }),
+        ),
+        (
+            r#"{"t":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#.into(),
+            vec![0; 8],
+            |e| matches!(e, E::DataLayout { .. }),
+        ),
+        (format!(r#"{{"t":{{{ok}}}}}"#), vec![0; 8], |e| {
+            matches!(e, E::DataLayout { .. })
+        }),
+        (format!(r#"{{"t":{{{ok},"extra":1}}}}"#), vec![0; 4], |e| {
+            matches!(
+                e,
+                E::Syntax {
+                    what: "unknown key in a tensor entry",
+                    ..
+                }
+            )
+        }),
+        (t("[1.5]"), vec![], |e| matches!(e, E::Syntax { .. })),
+        (t("[1]"), vec![], |e| matches!(e, E::BadTensor { .. })),
+        (r#"{"__metadata__":{"a":1}}"#.into(), vec![], |e| {
+            matches!(
+                e,
+                E::Syntax {
+                    what: "expected a string",
+                    ..
+                }
+            )
+        }),
+    ];
+    for (header, data, check) in cases {
+        let result = with_header(&header, &data);
+        match &result {
+            Err(e) if check(e) => assert!(!e.to_string().is_empty()),
+            other => panic!("header {header}: unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn oversized_and_non_utf8_headers() {
+    let huge = u64::MAX.to_le_bytes();
+    assert!(matches!(
+        Checkpoint::from_bytes(&huge),
+        Err(CheckpointError::HeaderTooLarge { .. })
+    ));
+    let mut bytes = 4u64.to_le_bytes().to_vec();
+    bytes.extend_from_slice(b"{\xff}}");
+    assert!(matches!(
+        Checkpoint::from_bytes(&bytes),
+        Err(CheckpointError::HeaderNotUtf8 { offset: 1 })
+    ));
+}
+
+#[test]
+fn model_validation_reports_what_is_wrong() {
+    let c = small_model();
+    let err = c.check_model(Some(&[784, 256, 10])).unwrap_err();
+    assert!(matches!(err, CheckpointError::ArchitectureMismatch { .. }));
+    assert_eq!(
+        err.to_string(),
+        "checkpoint is of another architecture: it has layers 3,4,2, expected 784,256,10"
+    );
+    let mut wrong_shape = c.clone();
+    wrong_shape.set_metadata(keys::ARCHITECTURE, "3,4,3");
+    assert!(matches!(
+        wrong_shape.check_model(None),
+        Err(CheckpointError::ShapeMismatch { .. })
+    ));
+    let mut short = c.clone();
+    short.set_metadata(keys::ARCHITECTURE, "3,4");
+    assert!(matches!(
+        short.check_model(None),
+        Err(CheckpointError::BadTensor { .. })
+    ));
+    let mut garbage = c.clone();
+    garbage.set_metadata(keys::ARCHITECTURE, "3,x");
+    assert!(matches!(
+        garbage.check_model(None),
+        Err(CheckpointError::BadMetadata { .. })
+    ));
+    let mut version = c;
+    version.set_metadata(keys::FORMAT_VERSION, "2");
+    assert!(matches!(
+        version.check_model(None),
+        Err(CheckpointError::BadMetadata { .. })
+    ));
+    assert!(matches!(
+        Checkpoint::new().check_model(None),
+        Err(CheckpointError::MissingMetadata { .. })
+    ));
+}
+
+#[test]
+fn save_then_load_and_no_temporary_file_left() {
+    let dir = scratch_dir("save");
+    let path = dir.join("model.safetensors");
+    let c = small_model();
+    c.save(&path).unwrap();
+    assert_eq!(Checkpoint::load(&path).unwrap(), c);
+    assert!(!temp_path(&path).exists());
+    let missing = Checkpoint::load(dir.join("absent.safetensors")).unwrap_err();
+    assert!(matches!(missing, CheckpointError::Io { .. }));
+    assert!(missing.to_string().contains("absent.safetensors"));
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn loading_files_checks_lengths_before_reading_the_data() {
+    let dir = scratch_dir("lengths");
+    let bytes = small_model().to_bytes();
+    let path = dir.join("cut.safetensors");
+    let n = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    for len in [0, 5, 8, n - 1, n, n + 3, bytes.len() - 1] {
+        fs::write(&path, &bytes[..len]).unwrap();
+        let err = Checkpoint::load(&path).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::Truncated { available, .. } if available == len as u64),
+            "{len}: {err:?}"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(&[0; 4]);
+    fs::write(&path, &longer).unwrap();
+    assert!(matches!(
+        Checkpoint::load(&path),
+        Err(CheckpointError::DataLayout { .. })
+    ));
+    let mut huge = u64::MAX.to_le_bytes().to_vec();
+    huge.extend_from_slice(b"{}");
+    fs::write(&path, &huge).unwrap();
+    assert!(matches!(
+        Checkpoint::load(&path),
+        Err(CheckpointError::HeaderTooLarge { .. })
+    ));
+    fs::write(&path, &bytes).unwrap();
+    assert_eq!(Checkpoint::load(&path).unwrap(), small_model());
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn failed_save_leaves_the_previous_file_intact() {
+    let dir = scratch_dir("atomic");
+    let path = dir.join("model.safetensors");
+    let old = small_model();
+    old.save(&path).unwrap();
+    let before = fs::read(&path).unwrap();
+    // Block the temporary file: a directory in its place makes the write fail.
+    fs::create_dir(temp_path(&path)).unwrap();
+    let mut new = old.clone();
+    new.set_metadata(keys::EPOCH, "2");
+    let err = new.save(&path).unwrap_err();
+    assert!(matches!(err, CheckpointError::Io { .. }), "{err:?}");
+    assert_eq!(fs::read(&path).unwrap(), before);
+    // Once the obstacle is gone the save goes through.
+    fs::remove_dir(temp_path(&path)).unwrap();
+    new.save(&path).unwrap();
+    assert_eq!(
+        Checkpoint::load(&path).unwrap().metadata(keys::EPOCH),
+        Some("2")
+    );
+    fs::remove_dir_all(dir).unwrap();
+}

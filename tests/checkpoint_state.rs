@@ -1,0 +1,124 @@
+//! Training state through a checkpoint file: resuming from it continues a run
+//! bit-identically, for Adam and for SGD with momentum.
+#![cfg(feature = "std")]
+
+use deepinit::checkpoint::{Checkpoint, CheckpointError};
+use deepinit::mnist::Dataset;
+use deepinit::optim::{AdamConfig, OptimizerConfig, SgdConfig};
+use deepinit::train::{TrainConfig, Trainer};
+
+/// `len` 4×4 images of 3 classes: class c brightens row c (a learnable task).
+fn dataset(len: usize, salt: u32) -> Dataset {
+    let mut images = Vec::with_capacity(len * 16);
+    let mut labels = Vec::with_capacity(len);
+    let mut h = 0x9e37_79b9u32 ^ salt;
+    for i in 0..len {
+        let c = (i % 3) as u8;
+        for p in 0..16 {
+            h = h.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let noise = (h >> 27) as u8;
+            images.push(if p / 4 == usize::from(c) {
+                200 + noise
+            } else {
+                noise
+            });
+        }
+        labels.push(c);
+    }
+    Dataset {
+        images,
+        labels,
+        len,
+        rows: 4,
+        cols: 4,
+        classes: 3,
+    }
+}
+
+fn config(optimizer: OptimizerConfig, epochs: usize) -> TrainConfig {
+    let mut c = TrainConfig::new(vec![16, 8, 3]);
+    c.optimizer = optimizer;
+    c.batch_size = 10;
+    c.epochs = epochs;
+    c.seed = 5;
+    c
+}
+
+fn bits(t: &Trainer) -> Vec<u32> {
+    t.model()
+        .params()
+        .flat_map(|p| p.iter().map(|v| v.to_bits()))
+        .collect()
+}
+
+fn resume_matches_one_run(name: &str, optimizer: OptimizerConfig) {
+    let (train, test) = (dataset(60, 1), dataset(30, 2));
+    let mut whole = Trainer::new(config(optimizer, 3)).unwrap();
+    whole.run(&train, &test, &mut ()).unwrap();
+
+    let mut first = Trainer::new(config(optimizer, 1)).unwrap();
+    first.run(&train, &test, &mut ()).unwrap();
+    let path = std::env::temp_dir().join(format!(
+        "deepinit-state-{name}-{}.safetensors",
+        std::process::id()
+    ));
+    Checkpoint::from_train_state(&first.state(), first.config())
+        .save(&path)
+        .unwrap();
+
+    let loaded = Checkpoint::load(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(loaded.optimizer_config().unwrap(), optimizer);
+    assert_eq!(loaded.run_position().unwrap(), (5, 10, 1));
+    let state = loaded.to_train_state(&config(optimizer, 3)).unwrap();
+    assert_eq!(state, first.state());
+    let mut rest = Trainer::resume(config(optimizer, 3), state).unwrap();
+    rest.run(&train, &test, &mut ()).unwrap();
+    assert_eq!(bits(&rest), bits(&whole));
+    assert_ne!(
+        bits(&first),
+        bits(&whole),
+        "the later epochs changed the weights"
+    );
+}
+
+#[test]
+fn adam_resume_is_bit_identical() {
+    resume_matches_one_run("adam", OptimizerConfig::Adam(AdamConfig::new(3e-3)));
+}
+
+#[test]
+fn sgd_momentum_resume_is_bit_identical() {
+    let sgd = SgdConfig {
+        lr: 0.05,
+        momentum: 0.9,
+        nesterov: true,
+        weight_decay: 1e-4,
+    };
+    resume_matches_one_run("sgd", OptimizerConfig::Sgd(sgd));
+}
+
+#[test]
+fn resume_with_another_architecture_or_optimizer_is_refused() {
+    let adam = OptimizerConfig::Adam(AdamConfig::new(1e-3));
+    let t = Trainer::new(config(adam, 1)).unwrap();
+    let c = Checkpoint::from_train_state(&t.state(), t.config());
+    let mut other = config(adam, 1);
+    other.layers = vec![16, 9, 3];
+    let err = c.to_train_state(&other).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::ArchitectureMismatch { .. }),
+        "{err}"
+    );
+    let sgd = OptimizerConfig::Sgd(SgdConfig {
+        momentum: 0.9,
+        ..SgdConfig::new(0.1)
+    });
+    let err = c.to_train_state(&config(sgd, 1)).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::MissingTensor { .. }),
+        "{err}"
+    );
+    let model = c.to_mlp(None).unwrap();
+    assert_eq!(&model, t.model());
+}
