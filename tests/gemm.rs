@@ -304,6 +304,7 @@ fn short_workspace_panics() {
     );
 }
 
+#[cfg(feature = "alloc")]
 /// The owning forms give the same bits as `gemm` with a caller workspace,
 /// and the runner's workspace grows across differently sized calls.
 #[test]
