@@ -316,7 +316,7 @@ fn quick() {
         let mut p = Problem::new(s, 2);
         let reps = (2e9 / p.flops()).clamp(3.0, 201.0) as usize | 1;
         let (mut d, mut m, mut g) = (0.0f64, 0.0f64, 0.0f64);
-        for _ in 0..3 {
+        for _ in 0..5 {
             d = d.max(median_gflops(&mut p, |p| p.deepinit(1), reps));
             m = m.max(median_gflops(&mut p, |p| p.matrixmultiply(), reps));
             g = g.max(median_gflops(&mut p, |p| p.peer(), reps));

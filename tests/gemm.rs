@@ -303,3 +303,38 @@ fn short_workspace_panics() {
         &mut ws,
     );
 }
+
+#[cfg(feature = "alloc")]
+/// The owning forms give the same bits as `gemm` with a caller workspace,
+/// and the runner's workspace grows across differently sized calls.
+#[test]
+fn owning_forms_match_gemm() {
+    use deepinit::gemm::{Gemm, gemm, gemm_alloc};
+    let mut runner = Gemm::new();
+    for (m, k, n) in [(3, 5, 7), (70, 33, 90), (1, 600, 20), (20, 20, 1)] {
+        let mut g = Gen((m * 1000 + n) as u64);
+        let a: Vec<f32> = (0..m * k).map(|_| g.f32()).collect();
+        let b: Vec<f32> = (0..k * n).map(|_| g.f32()).collect();
+        let c0: Vec<f32> = (0..m * n).map(|_| g.f32()).collect();
+        let av = deepinit::MatRef::from_row_major(&a, m, k).unwrap();
+        let bv = deepinit::MatRef::from_row_major(&b, k, n).unwrap();
+        let run = |f: &mut dyn FnMut(deepinit::MatMut<'_>)| {
+            let mut c = c0.clone();
+            f(deepinit::MatMut::from_row_major(&mut c, m, n).unwrap());
+            c.iter().map(|x| x.to_bits()).collect::<Vec<u32>>()
+        };
+        let mut ws = vec![0.0; gemm_workspace_len(m, k, n)];
+        let want = run(&mut |c| gemm(0.5, av, bv, -1.0, c, &mut ws));
+        assert_eq!(run(&mut |c| gemm_alloc(0.5, av, bv, -1.0, c)), want);
+        assert_eq!(run(&mut |c| runner.run(0.5, av, bv, -1.0, c)), want);
+    }
+}
+
+#[test]
+fn kernel_names_round_trip() {
+    for (k, name) in Kernel::ALL.into_iter().zip(["portable", "avx2", "avx512"]) {
+        assert_eq!(Kernel::from_name(name), Some(k));
+    }
+    assert_eq!(Kernel::from_name("sse"), None);
+    assert!(Kernel::best().is_supported() && Kernel::selected().is_supported());
+}

@@ -3,9 +3,9 @@
 //! BLIS-style (van Zee & van de Geijn, "BLIS: A Framework for Rapidly
 //! Instantiating BLAS Functionality", ACM TOMS 41(3), 2015): A and B panels are
 //! packed into the caller's workspace and multiplied by register-blocked
-//! microkernels inside five cache-blocking loops ([`blocked`]); narrow
+//! microkernels inside five cache-blocking loops (`blocked.rs`); narrow
 //! outputs, matrix-vector products and tiny problems skip packing
-//! ([`direct`]). On x86-64 the microkernels use AVX-512F or AVX2+FMA chosen at
+//! (`direct.rs`). On x86-64 the microkernels use AVX-512F or AVX2+FMA chosen at
 //! run time ([`Kernel`]); elsewhere `wide` vectors.
 //!
 //! **Determinism.** Every entry of C accumulates over k in one canonical

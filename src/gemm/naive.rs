@@ -1,7 +1,7 @@
 //! Reference GEMM: three plain loops, for tests, fuzzing and benchmarks.
 //!
 //! [`gemm_naive`] computes `C ← α·A·B + β·C` entry by entry in the canonical
-//! order of [`crate::gemm`] (k in blocks of [`kc_block`](super::kc_block)`(k)` terms; inside a
+//! order of [`crate::gemm`] (k in blocks of [`kc_block`]`(k)` terms; inside a
 //! block `acc ← fma(a, b, acc)` for [`Precision::Fast`] via `libm::fmaf`, or
 //! `acc ← a·b + acc` for [`Precision::Portable`]; then `c ← α·acc + β·c`), so
 //! it reproduces the fast kernels' bits exactly on hardware with FMA. It is
