@@ -32,6 +32,8 @@ pub mod naive;
 #[cfg(feature = "alloc")]
 mod owned;
 pub(crate) mod pack;
+#[cfg(feature = "parallel")]
+pub(crate) mod pool;
 mod select;
 #[cfg(feature = "parallel")]
 mod threads;

@@ -1,29 +1,77 @@
 //! Splitting a packed GEMM over threads (feature `parallel`).
 //!
-//! Rows of C are cut into `t` contiguous bands, each with its own share of
-//! the workspace; each band is an independent BLIS product (BLIS's "ic loop"
-//! parallelism, Smith et al., "Anatomy of High-Performance Many-Threaded
-//! Matrix Multiplication", IPDPS 2014). k is never split, so every entry
-//! accumulates in the canonical order and the bits match one thread.
+//! C is cut into `t` contiguous bands, each an independent BLIS product with
+//! its own share of the workspace, run on the persistent [`pool`](super::pool)
+//! (Smith et al., "Anatomy of High-Performance Many-Threaded Matrix
+//! Multiplication", IPDPS 2014). Bands are rows of C (BLIS's "ic loop") when
+//! `m ≥ n` and columns of C (the "jc loop") when `m < n`: each band packs all
+//! of one operand and its share of the other, so cutting the longer side
+//! repeats the smaller operand's packing (`min(m, n)·k` floats per extra
+//! band). k is never split, so every entry accumulates in the canonical
+//! order and the bits match one thread.
 
 #![allow(unsafe_code)]
 
 use super::kernel::Kernels;
-use super::{Problem, blocked};
+use super::{Operand, Problem, blocked, pool};
 
 /// Below this many multiply-adds a second thread costs more than it saves.
 const MIN_VOLUME: usize = 1 << 21;
-/// Bands are multiples of this many rows (the AVX-512 tile height), and a
-/// band has at least two grains.
+/// Row bands are multiples of this many rows (the AVX-512 tile height), and
+/// a band has at least two grains.
 const ROW_GRAIN: usize = 8;
+/// Column bands are multiples of this many columns (the AVX-512 tile width).
+const COL_GRAIN: usize = 32;
 
-/// A problem band that may be sent to another thread.
-struct Band(Problem);
+/// A problem and workspace that the pool's threads share.
+struct Shared {
+    p: Problem,
+    ws: *mut f32,
+    per: usize,
+    band: usize,
+    by_rows: bool,
+    ks: Kernels,
+}
 
-// SAFETY: a band's raw pointers address A and B (read-only, shared) and a
-// set of rows of C that no other band touches; the scope joins every thread
-// before the borrows behind the pointers end.
-unsafe impl Send for Band {}
+// SAFETY: the raw pointers address A and B (read-only), C and the workspace;
+// every task touches only its own band of C and its own workspace share, and
+// `pool::for_each` returns only after every task has finished.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    /// Runs band `i`.
+    ///
+    /// # Safety
+    /// `i` is a band index of this split, called once per band.
+    unsafe fn run_band(&self, i: usize) {
+        let (p, start) = (&self.p, i * self.band);
+        let band = if self.by_rows {
+            // SAFETY: row `start` < m of A and of C exists.
+            let (a, c) = unsafe { (p.a.ptr.add(start * p.a.rs), p.c.add(start * p.crs)) };
+            Problem {
+                m: self.band.min(p.m - start),
+                a: Operand { ptr: a, ..p.a },
+                c,
+                ..*p
+            }
+        } else {
+            // SAFETY: column `start` < n of B and of C exists.
+            let (b, c) = unsafe { (p.b.ptr.add(start * p.b.cs), p.c.add(start * p.ccs)) };
+            Problem {
+                n: self.band.min(p.n - start),
+                b: Operand { ptr: b, ..p.b },
+                c,
+                ..*p
+            }
+        };
+        // SAFETY: band i's share of the workspace lies inside it and no other
+        // band uses it.
+        let ws = unsafe { core::slice::from_raw_parts_mut(self.ws.add(i * self.per), self.per) };
+        // SAFETY: the band is a valid sub-problem with its own entries of C
+        // and a workspace share ≥ the one-thread need of the whole problem.
+        unsafe { blocked::run(&self.ks, &band, ws) };
+    }
+}
 
 /// Runs `p` on up to `threads` threads.
 ///
@@ -32,8 +80,14 @@ unsafe impl Send for Band {}
 /// workspace of `p`.
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32], threads: usize) {
     let volume = p.m.saturating_mul(p.n).saturating_mul(p.k);
+    let by_rows = p.m >= p.n;
+    let (len, grain) = if by_rows {
+        (p.m, ROW_GRAIN)
+    } else {
+        (p.n, COL_GRAIN)
+    };
     let t = threads
-        .min(p.m / (2 * ROW_GRAIN))
+        .min(len / (2 * grain))
         .min(volume / MIN_VOLUME)
         .max(1);
     if t == 1 {
@@ -41,36 +95,16 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32], threads: usi
         unsafe { blocked::run(ks, p, ws) };
         return;
     }
-    let per = ws.len() / t;
-    let band_rows = p.m.div_ceil(t).div_ceil(ROW_GRAIN) * ROW_GRAIN;
-    std::thread::scope(|s| {
-        let mut rest = &mut ws[..];
-        for i0 in (0..p.m).step_by(band_rows) {
-            let (mine, tail) = rest.split_at_mut(per);
-            rest = tail;
-            // SAFETY: row i0 < m of A exists.
-            let a_ptr = unsafe { p.a.ptr.add(i0 * p.a.rs) };
-            // SAFETY: row i0 < m of C exists.
-            let c_ptr = unsafe { p.c.add(i0 * p.crs) };
-            let band = Band(Problem {
-                m: band_rows.min(p.m - i0),
-                a: super::Operand { ptr: a_ptr, ..p.a },
-                c: c_ptr,
-                ..*p
-            });
-            let ks = *ks;
-            let work = move || {
-                let band = band;
-                // SAFETY: the band is a valid sub-problem with its own rows
-                // of C and its own workspace share (≥ the one-thread need of
-                // the whole problem, hence of the band).
-                unsafe { blocked::run(&ks, &band.0, mine) };
-            };
-            if i0 + band_rows >= p.m {
-                work();
-            } else {
-                s.spawn(work);
-            }
-        }
-    });
+    let band = len.div_ceil(t).div_ceil(grain) * grain;
+    let shared = Shared {
+        p: *p,
+        ws: ws.as_mut_ptr(),
+        per: ws.len() / t,
+        band,
+        by_rows,
+        ks: *ks,
+    };
+    let bands = len.div_ceil(band);
+    // SAFETY: each index below `bands` is run once; bands are disjoint.
+    pool::for_each(bands, &|i| unsafe { shared.run_band(i) });
 }

@@ -1,0 +1,283 @@
+//! A persistent pool of worker threads for fork–join work (feature
+//! `parallel`): [`for_each`] runs `f(0) … f(count − 1)` on the calling thread
+//! and on parked workers, and returns when all are done, so `f` may borrow
+//! from the caller (a scoped API, as `std::thread::scope`, without creating a
+//! thread per call).
+//!
+//! Tasks are claimed from a shared counter, so a worker that wakes late (the
+//! machine is busy) simply gets fewer tasks: the caller claims the rest and,
+//! at the end, withdraws the offer from every worker that has not started.
+//! So a call is never much slower than running every task on the caller.
+//! An idle worker spins for [`SPIN`] (the next product of a training step is
+//! usually microseconds away) and then parks on a condition variable. One
+//! caller at a time owns the pool; a concurrent or nested call runs its tasks
+//! on its own thread. Which thread runs a task never changes what it computes.
+
+#![allow(unsafe_code)]
+
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, TryLockError};
+use std::time::{Duration, Instant};
+use std::vec::Vec;
+
+/// How long an idle worker spins before it parks.
+const SPIN: Duration = Duration::from_micros(200);
+
+/// Worker states.
+const IDLE: u8 = 0;
+const OFFERED: u8 = 1;
+const RUNNING: u8 = 2;
+
+/// A claim loop with its lifetimes erased; valid while the offer stands or
+/// the worker is `RUNNING` (the posting call waits for both to end).
+#[derive(Clone, Copy)]
+struct Job {
+    f: *const (dyn Fn(usize) + Sync + 'static),
+    next: *const AtomicUsize,
+    count: usize,
+}
+
+// SAFETY: `f` points to a `Sync` closure and `next` to an atomic, so both may
+// be used from another thread; the posting call outlives every use.
+unsafe impl Send for Job {}
+
+impl Job {
+    /// Claims and runs tasks until none is left.
+    ///
+    /// # Safety
+    /// The pointers must be valid (see [`Job`]).
+    unsafe fn claim_all(self) {
+        // SAFETY: valid by the contract.
+        let (f, next) = unsafe { (&*self.f, &*self.next) };
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.count {
+                return;
+            }
+            f(i);
+        }
+    }
+}
+
+/// One worker's mailbox.
+struct Worker {
+    state: AtomicU8,
+    /// Set when the worker's last job panicked.
+    panicked: AtomicBool,
+    job: Mutex<Option<Job>>,
+    /// Guards `sleeping` transitions against lost wake-ups.
+    sleeping: Mutex<bool>,
+    wake: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Worker {
+    fn spawn() -> Option<Arc<Worker>> {
+        let w = Arc::new(Worker {
+            state: AtomicU8::new(IDLE),
+            panicked: AtomicBool::new(false),
+            job: Mutex::new(None),
+            sleeping: Mutex::new(false),
+            wake: Condvar::new(),
+        });
+        let mine = Arc::clone(&w);
+        std::thread::Builder::new()
+            .name("deepinit-worker".into())
+            .spawn(move || mine.serve())
+            .ok()?;
+        Some(w)
+    }
+
+    /// The worker thread's loop: wait for an offer, take it, run it, report.
+    fn serve(&self) {
+        loop {
+            self.wait_for_offer();
+            if self
+                .state
+                .compare_exchange(OFFERED, RUNNING, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                continue; // withdrawn
+            }
+            let job = *lock(&self.job);
+            let ok = job.is_some_and(|j| {
+                // SAFETY: while this worker is RUNNING the poster waits, so
+                // the job's pointers stay valid.
+                catch_unwind(AssertUnwindSafe(|| unsafe { j.claim_all() })).is_ok()
+            });
+            self.panicked.store(!ok, Ordering::Relaxed);
+            self.state.store(IDLE, Ordering::Release);
+        }
+    }
+
+    /// Spins, then parks, until an offer is posted.
+    fn wait_for_offer(&self) {
+        let start = Instant::now();
+        let mut spins = 0u32;
+        while self.state.load(Ordering::Relaxed) != OFFERED {
+            std::hint::spin_loop();
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(64) && start.elapsed() > SPIN {
+                let mut sleeping = lock(&self.sleeping);
+                *sleeping = true;
+                while self.state.load(Ordering::Relaxed) != OFFERED {
+                    sleeping = self.wake.wait(sleeping).unwrap_or_else(|e| e.into_inner());
+                }
+                *sleeping = false;
+            }
+        }
+    }
+
+    /// Offers `job` to the (idle) worker.
+    fn offer(&self, job: Job) {
+        *lock(&self.job) = Some(job);
+        let sleeping = lock(&self.sleeping);
+        self.state.store(OFFERED, Ordering::Release);
+        if *sleeping {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Withdraws the offer if not taken, else waits until the job is done.
+    /// Returns whether the job panicked.
+    fn settle(&self) -> bool {
+        if self
+            .state
+            .compare_exchange(OFFERED, IDLE, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            return false;
+        }
+        let mut spins = 0u32;
+        while self.state.load(Ordering::Acquire) != IDLE {
+            std::hint::spin_loop();
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(256) {
+                std::thread::yield_now();
+            }
+        }
+        self.panicked.load(Ordering::Relaxed)
+    }
+}
+
+static POOL: Mutex<Vec<Arc<Worker>>> = Mutex::new(Vec::new());
+
+/// Settles every offer, even during unwinding.
+struct Settle<'a>(&'a [Arc<Worker>]);
+
+impl Settle<'_> {
+    fn run(&self) -> bool {
+        self.0.iter().fold(false, |p, w| w.settle() | p)
+    }
+}
+
+impl Drop for Settle<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.run();
+        }
+    }
+}
+
+/// Runs `f(i)` once for every `i < count`, on this thread and up to
+/// `count − 1` pool workers (started on first use), and returns when all
+/// have returned. If the pool is busy (a concurrent or nested call) the
+/// tasks run here in index order.
+///
+/// # Panics
+/// If a task panics (after every started task has finished).
+pub(crate) fn for_each(count: usize, f: &(dyn Fn(usize) + Sync)) {
+    if count <= 1 {
+        return (0..count).for_each(f);
+    }
+    let mut pool = match POOL.try_lock() {
+        Ok(p) => p,
+        Err(TryLockError::Poisoned(e)) => e.into_inner(),
+        Err(TryLockError::WouldBlock) => return (0..count).for_each(f),
+    };
+    while pool.len() < count - 1 {
+        match Worker::spawn() {
+            Some(w) => pool.push(w),
+            None => break,
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let job = Job {
+        // SAFETY: only the lifetime is erased; `Settle` withdraws or waits
+        // for every offer before this function returns or unwinds past `f`.
+        f: unsafe { core::mem::transmute::<&(dyn Fn(usize) + Sync), _>(f) },
+        next: &next,
+        count,
+    };
+    let settle = Settle(&pool[..(count - 1).min(pool.len())]);
+    settle.0.iter().for_each(|w| w.offer(job));
+    // SAFETY: `f` and `next` live on this frame.
+    unsafe { job.claim_all() };
+    if settle.run() {
+        drop(settle);
+        resume_unwind(std::boxed::Box::new("a pool task panicked"));
+    }
+}
+
+/// Runs `a` on a pool worker and `b` on this thread, and returns when both
+/// have returned (as `rayon::join`, without results).
+///
+/// # Panics
+/// If `a` or `b` panics.
+pub(crate) fn join<A: FnOnce() + Send, B: FnOnce() + Send>(a: A, b: B) {
+    let a = Mutex::new(Some(a));
+    let b = Mutex::new(Some(b));
+    for_each(2, &|i| {
+        if i == 0 {
+            if let Some(a) = a.lock().ok().and_then(|mut a| a.take()) {
+                a();
+            }
+        } else if let Some(b) = b.lock().ok().and_then(|mut b| b.take()) {
+            b();
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_task_runs_once_and_borrows_work() {
+        let hits: Vec<AtomicUsize> = (0..5).map(|_| AtomicUsize::new(0)).collect();
+        for _ in 0..100 {
+            for_each(5, &|i| {
+                hits[i].fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 100));
+    }
+
+    #[test]
+    fn join_runs_both_sides_and_nested_calls_do_not_deadlock() {
+        let (mut x, mut y) = (0, 0);
+        join(
+            || {
+                x = 1;
+                for_each(3, &|_| {});
+            },
+            || y = 2,
+        );
+        assert_eq!((x, y), (1, 2));
+    }
+
+    #[test]
+    fn a_panicking_task_panics_the_caller_and_the_pool_survives() {
+        let r = catch_unwind(|| for_each(2, &|i| assert!(i != 0, "task 0 fails")));
+        assert!(r.is_err());
+        let n = AtomicUsize::new(0);
+        for_each(2, &|_| {
+            n.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(n.load(Ordering::Relaxed), 2);
+    }
+}
