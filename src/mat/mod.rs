@@ -58,8 +58,10 @@ impl fmt::Display for ShapeError {
 
 impl core::error::Error for ShapeError {}
 
-/// Number of slice elements a `rows × cols` layout with these strides spans.
+/// Number of slice elements a `rows × cols` layout with these strides spans,
+/// checked against the `len` elements the slice has.
 fn required_len(
+    len: usize,
     rows: usize,
     cols: usize,
     row_stride: usize,
@@ -68,7 +70,7 @@ fn required_len(
     if rows == 0 || cols == 0 {
         return Ok(0);
     }
-    (rows - 1)
+    let required = (rows - 1)
         .checked_mul(row_stride)
         .and_then(|r| {
             (cols - 1)
@@ -76,7 +78,11 @@ fn required_len(
                 .and_then(|c| r.checked_add(c))
         })
         .and_then(|last| last.checked_add(1))
-        .ok_or(ShapeError::Overflow)
+        .ok_or(ShapeError::Overflow)?;
+    if required > len {
+        return Err(ShapeError::OutOfBounds { required, len });
+    }
+    Ok(required)
 }
 
 /// `true` when no two entries of the layout share an element.
@@ -171,13 +177,7 @@ impl<'a> MatRef<'a> {
         row_stride: usize,
         col_stride: usize,
     ) -> Result<Self, ShapeError> {
-        let required = required_len(rows, cols, row_stride, col_stride)?;
-        if required > data.len() {
-            return Err(ShapeError::OutOfBounds {
-                required,
-                len: data.len(),
-            });
-        }
+        let required = required_len(data.len(), rows, cols, row_stride, col_stride)?;
         Ok(Self {
             data: &data[..required],
             rows,

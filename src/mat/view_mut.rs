@@ -31,13 +31,7 @@ impl<'a> MatMut<'a> {
         row_stride: usize,
         col_stride: usize,
     ) -> Result<Self, ShapeError> {
-        let required = required_len(rows, cols, row_stride, col_stride)?;
-        if required > data.len() {
-            return Err(ShapeError::OutOfBounds {
-                required,
-                len: data.len(),
-            });
-        }
+        let required = required_len(data.len(), rows, cols, row_stride, col_stride)?;
         if !is_non_aliasing(rows, cols, row_stride, col_stride) {
             return Err(ShapeError::Aliasing {
                 row_stride,
