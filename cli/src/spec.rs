@@ -246,23 +246,26 @@ pub fn parse_layers(text: &str, inputs: usize, classes: usize) -> Result<Vec<usi
 mod tests {
     use super::*;
 
+    /// One spelling of every `--init` form.
+    const NAMES: [&str; 13] = [
+        "normal",
+        "normal:0.5",
+        "uniform:-0.1:0.2",
+        "constant:0.01",
+        "truncated-normal:0.02",
+        "xavier-uniform",
+        "xavier-normal",
+        "he-uniform",
+        "he-normal",
+        "lecun-uniform",
+        "lecun-normal",
+        "orthogonal",
+        "default",
+    ];
+
     #[test]
     fn every_init_name_round_trips_through_display() {
-        for name in [
-            "normal",
-            "normal:0.5",
-            "uniform:-0.1:0.2",
-            "constant:0.01",
-            "truncated-normal:0.02",
-            "xavier-uniform",
-            "xavier-normal",
-            "he-uniform",
-            "he-normal",
-            "lecun-uniform",
-            "lecun-normal",
-            "orthogonal",
-            "default",
-        ] {
+        for name in NAMES {
             let spec = InitSpec::parse(name).unwrap();
             assert_eq!(spec.to_string(), name);
             assert_eq!(InitSpec::parse(&spec.to_string()), Ok(spec));
@@ -296,20 +299,7 @@ mod tests {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
         let mut w = vec![0.0f32; fan_in * fan_out];
         let max_abs = |w: &[f32]| w.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        for name in [
-            "normal",
-            "uniform:-0.1:0.2",
-            "constant:0.01",
-            "truncated-normal:0.02",
-            "xavier-uniform",
-            "xavier-normal",
-            "he-uniform",
-            "he-normal",
-            "lecun-uniform",
-            "lecun-normal",
-            "orthogonal",
-            "default",
-        ] {
+        for name in NAMES {
             let spec = InitSpec::parse(name).unwrap();
             spec.to_init()
                 .fill(&mut w, Fans::new(fan_in, fan_out), &mut rng)
