@@ -6,7 +6,9 @@
 //!
 //! `cargo bench --bench gemm -- --warm-up-time 1 --measurement-time 3` runs
 //! criterion; `GEMM_QUICK=1 cargo bench --bench gemm` prints a median table
-//! with speed ratios (interleaved runs, same process) for quick tuning.
+//! with speed ratios (interleaved runs, same process) for quick tuning;
+//! `GEMM_PAIRS=41 cargo bench --bench gemm --features parallel` measures
+//! 1024³ against the FMA peak and 2 threads against 1 in interleaved rounds.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -393,7 +395,60 @@ fn criterion_benches(c: &mut Criterion) {
     }
 }
 
+/// `GEMM_PAIRS=N`: N interleaved rounds at 1024³, each timing the FMA peak
+/// loop, one 1-thread GEMM (CPU time and wall time) and one 2-thread GEMM
+/// (wall time) back to back, then the medians of the per-round figures.
+/// Neighbouring runs see the same load on a shared machine, so per-round
+/// ratios are far steadier than rates measured minutes apart.
+#[cfg(target_arch = "x86_64")]
+fn pairs(rounds: usize) {
+    let mut p = Problem::new(SHAPES[1], 2);
+    p.deepinit(1);
+    p.deepinit(2);
+    let gflops = |secs: f64| 2.0 * 1024f64.powi(3) / secs / 1e9;
+    let mut rows: Vec<[f64; 5]> = (0..rounds)
+        .map(|_| {
+            let t = thread_time();
+            // SAFETY: `main` checked that avx512f is present.
+            let f = unsafe { fma_loop_avx512(2_000_000) };
+            let peak = f / (thread_time() - t) / 1e9;
+            let t = thread_time();
+            p.deepinit(1);
+            let one_cpu = gflops(thread_time() - t);
+            let s = Instant::now();
+            p.deepinit(1);
+            let one = gflops(s.elapsed().as_secs_f64());
+            let s = Instant::now();
+            p.deepinit(2);
+            let two = gflops(s.elapsed().as_secs_f64());
+            [peak, one_cpu, one_cpu / peak, one, two / one]
+        })
+        .collect();
+    let mut median = |i: usize| {
+        rows.sort_by(|a, b| a[i].total_cmp(&b[i]));
+        rows[rounds / 2][i]
+    };
+    let (peak, one_cpu, eff) = (median(0), median(1), median(2));
+    let (one, speedup) = (median(3), median(4));
+    println!(
+        "1024^3, medians of {rounds} interleaved rounds: FMA peak {peak:.1} GFLOP/s; \
+         1 thread {one_cpu:.1} (CPU time), {:.1} % of peak; wall time: 1 thread {one:.1}, \
+         2 threads / 1 thread {speedup:.2}",
+        100.0 * eff
+    );
+}
+
 fn main() {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(n) = std::env::var("GEMM_PAIRS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        && n > 0
+        && std::is_x86_feature_detected!("avx512f")
+    {
+        pairs(n);
+        return;
+    }
     if std::env::var_os("GEMM_QUICK").is_some() {
         quick();
         return;
