@@ -56,7 +56,7 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
             };
             // SAFETY: nc columns × kc rows from (pc, jc) are inside B; wb is
             // large enough by the workspace contract.
-            unsafe { pack(b_src, nc, kc, nr, wb) };
+            unsafe { pack(b_src, nc, kc, nr, wb, ks.pack_lines) };
             let beta = if pc == 0 { p.beta } else { 1.0 };
             // 3rd loop: row blocks of C and A.
             for ic in (0..p.m).step_by(MC) {
@@ -68,7 +68,7 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
                     s_k: p.a.cs,
                 };
                 // SAFETY: mc rows × kc columns from (ic, pc) are inside A.
-                unsafe { pack(a_src, mc, kc, mr, wa) };
+                unsafe { pack(a_src, mc, kc, mr, wa, ks.pack_lines) };
                 let blk = Block {
                     ic,
                     jc,

@@ -43,7 +43,7 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
                 };
                 // SAFETY: w columns × kc rows from (pc, j0) are inside B and
                 // ws holds kc·16 floats.
-                unsafe { pack(src, w, kc, STRIP, ws) };
+                unsafe { pack(src, w, kc, STRIP, ws, ks.pack_lines) };
                 (ws.as_ptr(), STRIP)
             };
             let beta = if pc == 0 { p.beta } else { 1.0 };

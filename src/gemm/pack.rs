@@ -9,6 +9,8 @@
 
 #![allow(unsafe_code)]
 
+use super::kernel::PackLinesFn;
+
 /// A strided source block: entry `(i, p)` is at `ptr + i·s_line + p·s_k`.
 #[derive(Clone, Copy)]
 pub(crate) struct Src {
@@ -25,25 +27,35 @@ pub(crate) const fn packed_len(len: usize, kc: usize, w: usize) -> usize {
     len.div_ceil(w) * w * kc
 }
 
-/// Packs `len × kc` entries of `src` into `w`-wide zero-padded panels.
+/// Packs `len × kc` entries of `src` into `w`-wide zero-padded panels, with
+/// `lines` (the kernel set's transposing packer, if it has one) for lines
+/// contiguous along k.
 ///
 /// # Safety
-/// Every entry `(i, p)` with `i < len`, `p < kc` of `src` must be readable, and
-/// `dst.len() ≥ packed_len(len, kc, w)`.
-pub(crate) unsafe fn pack(src: Src, len: usize, kc: usize, w: usize, dst: &mut [f32]) {
+/// Every entry `(i, p)` with `i < len`, `p < kc` of `src` must be readable,
+/// `dst.len() ≥ packed_len(len, kc, w)`, and `lines` (if any) must come from
+/// a kernel set this CPU supports.
+pub(crate) unsafe fn pack(
+    src: Src,
+    len: usize,
+    kc: usize,
+    w: usize,
+    dst: &mut [f32],
+    lines: Option<PackLinesFn>,
+) {
     debug_assert!(dst.len() >= packed_len(len, kc, w));
     for (q, panel) in dst[..packed_len(len, kc, w)]
         .chunks_exact_mut(w * kc)
         .enumerate()
     {
-        let lines = (len - q * w).min(w);
+        let n = (len - q * w).min(w);
         let base = Src {
             // SAFETY: line q·w < len exists in the source block.
             ptr: unsafe { src.ptr.add(q * w * src.s_line) },
             ..src
         };
-        // SAFETY: forwarded: lines ≤ w lines of kc entries from `base` exist.
-        unsafe { pack_panel(base, lines, kc, w, panel) };
+        // SAFETY: forwarded: `n ≤ w` lines of kc entries from `base` exist.
+        unsafe { pack_panel(base, n, kc, w, panel, lines) };
     }
 }
 
@@ -51,9 +63,16 @@ pub(crate) unsafe fn pack(src: Src, len: usize, kc: usize, w: usize, dst: &mut [
 ///
 /// # Safety
 /// Entries `(i, p)`, `i < lines`, `p < kc` of `src` are readable;
-/// `panel.len() == w·kc`.
+/// `panel.len() == w·kc`; `fast` as in [`pack`].
 #[inline]
-unsafe fn pack_panel(src: Src, lines: usize, kc: usize, w: usize, panel: &mut [f32]) {
+unsafe fn pack_panel(
+    src: Src,
+    lines: usize,
+    kc: usize,
+    w: usize,
+    panel: &mut [f32],
+    fast: Option<PackLinesFn>,
+) {
     debug_assert_eq!(panel.len(), w * kc);
     if lines < w {
         panel.fill(0.0);
@@ -64,6 +83,10 @@ unsafe fn pack_panel(src: Src, lines: usize, kc: usize, w: usize, panel: &mut [f
             // SAFETY: entries (0..lines, p) are contiguous and readable.
             unsafe { copy_line(src.ptr.add(p * src.s_k), &mut row[..lines]) };
         }
+    } else if let (1, Some(fast)) = (src.s_k, fast) {
+        // SAFETY: forwarded (lines contiguous along k, CPU support by the
+        // caller's contract).
+        unsafe { fast(src, lines, kc, w, panel) };
     } else if src.s_k == 1 {
         // Each line is contiguous along k: transpose 4 × 4 blocks.
         let full = lines / 4 * 4;
@@ -162,4 +185,50 @@ unsafe fn copy_line(src: *const f32, dst: &mut [f32]) {
         };
     }
     fixed!(32 16 8 6);
+}
+
+#[cfg(all(test, feature = "std", target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    /// The AVX-512 transposing packer writes exactly the panel the baseline
+    /// packer writes, for every panel width the kernels use, partial panels,
+    /// k tails of every length mod 16, and padding lines left at zero.
+    #[test]
+    fn avx512_transposing_pack_equals_baseline() {
+        if !std::is_x86_feature_detected!("avx512f") {
+            return;
+        }
+        let fast: PackLinesFn = crate::gemm::kernel::transpose::pack_lines;
+        let (rows, stride) = (70, 61);
+        let data: vec::Vec<f32> = (0..rows * stride).map(|i| i as f32 + 0.5).collect();
+        for w in [6, 8, 16, 32] {
+            for len in 0..=rows {
+                for kc in [1, 2, 15, 16, 17, 31, 32, 33, 47, 61] {
+                    let src = Src {
+                        ptr: data.as_ptr(),
+                        s_line: stride,
+                        s_k: 1,
+                    };
+                    let n = packed_len(len, kc, w);
+                    let (mut want, mut got) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+                    // SAFETY: len ≤ 70 lines of kc ≤ 61 entries lie in
+                    // `data`; both buffers hold packed_len floats; avx512f
+                    // was detected.
+                    unsafe {
+                        pack(src, len, kc, w, &mut want, None);
+                        pack(src, len, kc, w, &mut got, Some(fast));
+                    }
+                    assert!(
+                        want.iter()
+                            .zip(&got)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "w {w}, len {len}, kc {kc}"
+                    );
+                    assert!(want.iter().all(|v| !v.is_nan()), "every entry written");
+                }
+            }
+        }
+    }
 }

@@ -35,6 +35,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             direct::<false>
         },
         direct_masked: false,
+        pack_lines: None,
     }
 }
 

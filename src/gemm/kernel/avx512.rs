@@ -39,6 +39,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             direct::<false>
         },
         direct_masked: true,
+        pack_lines: Some(super::transpose::pack_lines),
     }
 }
 

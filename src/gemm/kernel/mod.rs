@@ -29,6 +29,8 @@ pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
 pub(crate) mod portable;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod transpose;
 
 /// Width of the B strip a direct kernel reads per call.
 pub(crate) const STRIP: usize = 16;
@@ -71,6 +73,10 @@ pub(crate) type PackedFn = unsafe fn(usize, *const f32, *const f32, &CTile);
 /// all 16, see [`Kernels::direct_masked`]) columns of each strip row.
 pub(crate) type DirectFn = unsafe fn(usize, &DirectA, *const f32, usize, &CTile);
 
+/// Transposing packer for one panel of lines contiguous along k:
+/// `(src, lines, kc, w, panel)`, as [`transpose::pack_lines`].
+pub(crate) type PackLinesFn = unsafe fn(super::pack::Src, usize, usize, usize, &mut [f32]);
+
 /// One instruction set's kernels and tile sizes.
 #[derive(Clone, Copy)]
 pub(crate) struct Kernels {
@@ -87,6 +93,9 @@ pub(crate) struct Kernels {
     /// Whether the direct kernel reads only the first `c.n` columns of the B
     /// strip (masked loads), so a narrow unit-stride strip needs no copy.
     pub direct_masked: bool,
+    /// A faster packer for lines contiguous along k, if this instruction
+    /// set has one (the baseline packer is used otherwise).
+    pub pack_lines: Option<PackLinesFn>,
 }
 
 /// Writes an accumulated tile `acc` (row-major, leading dimension `ld`) into C

@@ -32,6 +32,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             direct::<false>
         },
         direct_masked: false,
+        pack_lines: None,
     }
 }
 
