@@ -262,12 +262,22 @@ fn avx2_and_avx512_give_identical_bits() {
 #[test]
 fn one_and_two_threads_give_identical_bits() {
     let kernel = Kernel::best();
-    for (m, k, n) in [(400, 300, 350), (257, 513, 129)] {
-        assert_eq!(
-            run_bits(m, k, n, kernel, 1),
-            run_bits(m, k, n, kernel, 2),
-            "{m}×{k}×{n}"
-        );
+    // Row bands (m ≥ n), column bands (the MLP's 100×784·784×256 and
+    // 256×100·100×784), bands ending in a partial grain, and 3 bands.
+    for (m, k, n) in [
+        (400, 300, 350),
+        (257, 513, 129),
+        (100, 784, 256),
+        (256, 100, 784),
+    ] {
+        let one = run_bits(m, k, n, kernel, 1);
+        for threads in [2, 3] {
+            assert_eq!(
+                one,
+                run_bits(m, k, n, kernel, threads),
+                "{m}×{k}×{n}, {threads} threads"
+            );
+        }
     }
 }
 

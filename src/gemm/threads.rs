@@ -17,10 +17,11 @@ use super::{Operand, Problem, blocked, pool};
 
 /// Below this many multiply-adds a second thread costs more than it saves.
 const MIN_VOLUME: usize = 1 << 21;
-/// Row bands are multiples of this many rows (the AVX-512 tile height), and
-/// a band has at least two grains.
+/// Row bands start at multiples of this many rows (the AVX-512 tile
+/// height), and a band has at least two grains.
 const ROW_GRAIN: usize = 8;
-/// Column bands are multiples of this many columns (the AVX-512 tile width).
+/// Column bands start at multiples of this many columns (the AVX-512 tile
+/// width).
 const COL_GRAIN: usize = 32;
 
 /// A problem and workspace that the pool's threads share.
@@ -28,7 +29,10 @@ struct Shared {
     p: Problem,
     ws: *mut f32,
     per: usize,
-    band: usize,
+    /// Grains (the last one may be partial) along the split side.
+    grains: usize,
+    grain: usize,
+    bands: usize,
     by_rows: bool,
     ks: Kernels,
 }
@@ -44,12 +48,17 @@ impl Shared {
     /// # Safety
     /// `i` is a band index of this split, called once per band.
     unsafe fn run_band(&self, i: usize) {
-        let (p, start) = (&self.p, i * self.band);
+        let p = &self.p;
+        let len = if self.by_rows { p.m } else { p.n };
+        // Band i holds grains ⌊i·g/t⌋ .. ⌊(i+1)·g/t⌋: sizes differ by at
+        // most one grain.
+        let start = i * self.grains / self.bands * self.grain;
+        let end = ((i + 1) * self.grains / self.bands * self.grain).min(len);
         let band = if self.by_rows {
             // SAFETY: row `start` < m of A and of C exists.
             let (a, c) = unsafe { (p.a.ptr.add(start * p.a.rs), p.c.add(start * p.crs)) };
             Problem {
-                m: self.band.min(p.m - start),
+                m: end - start,
                 a: Operand { ptr: a, ..p.a },
                 c,
                 ..*p
@@ -58,7 +67,7 @@ impl Shared {
             // SAFETY: column `start` < n of B and of C exists.
             let (b, c) = unsafe { (p.b.ptr.add(start * p.b.cs), p.c.add(start * p.ccs)) };
             Problem {
-                n: self.band.min(p.n - start),
+                n: end - start,
                 b: Operand { ptr: b, ..p.b },
                 c,
                 ..*p
@@ -95,16 +104,17 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32], threads: usi
         unsafe { blocked::run(ks, p, ws) };
         return;
     }
-    let band = len.div_ceil(t).div_ceil(grain) * grain;
     let shared = Shared {
         p: *p,
         ws: ws.as_mut_ptr(),
         per: ws.len() / t,
-        band,
+        grains: len.div_ceil(grain),
+        grain,
+        bands: t,
         by_rows,
         ks: *ks,
     };
-    let bands = len.div_ceil(band);
-    // SAFETY: each index below `bands` is run once; bands are disjoint.
-    pool::for_each(bands, &|i| unsafe { shared.run_band(i) });
+    // SAFETY: each index below `t` is run once; bands are disjoint and, as
+    // t ≤ len / (2·grain), none is empty.
+    pool::for_each(t, &|i| unsafe { shared.run_band(i) });
 }
