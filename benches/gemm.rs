@@ -424,16 +424,24 @@ fn pairs(rounds: usize) {
             [peak, one_cpu, one_cpu / peak, one, two / one]
         })
         .collect();
+    // GEMM_BEST: the best round (what a quiet machine gives) instead of
+    // the median.
+    let pick = if std::env::var_os("GEMM_BEST").is_some() {
+        rounds - 1
+    } else {
+        rounds / 2
+    };
     let mut median = |i: usize| {
         rows.sort_by(|a, b| a[i].total_cmp(&b[i]));
-        rows[rounds / 2][i]
+        rows[pick][i]
     };
     let (peak, one_cpu, eff) = (median(0), median(1), median(2));
     let (one, speedup) = (median(3), median(4));
     println!(
-        "1024^3, medians of {rounds} interleaved rounds: FMA peak {peak:.1} GFLOP/s; \
+        "1024^3, {} of {rounds} interleaved rounds: FMA peak {peak:.1} GFLOP/s; \
          1 thread {one_cpu:.1} (CPU time), {:.1} % of peak; wall time: 1 thread {one:.1}, \
          2 threads / 1 thread {speedup:.2}",
+        if pick == rounds / 2 { "medians" } else { "best" },
         100.0 * eff
     );
 }

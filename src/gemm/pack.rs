@@ -44,6 +44,11 @@ pub(crate) unsafe fn pack(
     lines: Option<PackLinesFn>,
 ) {
     debug_assert!(dst.len() >= packed_len(len, kc, w));
+    if src.s_line == 1 && src.s_k != 1 {
+        // SAFETY: forwarded.
+        unsafe { pack_rows(src, len, kc, w, dst) };
+        return;
+    }
     for (q, panel) in dst[..packed_len(len, kc, w)]
         .chunks_exact_mut(w * kc)
         .enumerate()
@@ -56,6 +61,37 @@ pub(crate) unsafe fn pack(
         };
         // SAFETY: forwarded: `n ≤ w` lines of kc entries from `base` exist.
         unsafe { pack_panel(base, n, kc, w, panel, lines) };
+    }
+}
+
+/// Packs lines that are contiguous with each other (each k-row of the block
+/// is one contiguous run of `len` floats, as a row-major B): one k-row at a
+/// time across every panel, so the source is read in address order. (Going
+/// panel by panel instead reads `w` floats from each of `kc` rows in turn: a
+/// page-sized stride on large matrices that hardware prefetchers do not
+/// follow.)
+///
+/// # Safety
+/// As [`pack`], with `src.s_line == 1`.
+unsafe fn pack_rows(src: Src, len: usize, kc: usize, w: usize, dst: &mut [f32]) {
+    if len == 0 {
+        return;
+    }
+    let panels = len.div_ceil(w);
+    let tail = len - (panels - 1) * w;
+    if tail < w {
+        dst[(panels - 1) * w * kc..panels * w * kc].fill(0.0);
+    }
+    for p in 0..kc {
+        // SAFETY: k-row p < kc of the block exists.
+        let row = unsafe { src.ptr.add(p * src.s_k) };
+        for q in 0..panels {
+            let n = if q + 1 == panels { tail } else { w };
+            let at = q * w * kc + p * w;
+            // SAFETY: entries (q·w .. q·w + n, p) are contiguous and
+            // readable; the destination row lies inside panel q.
+            unsafe { copy_line(row.add(q * w), &mut dst[at..at + n]) };
+        }
     }
 }
 
@@ -187,46 +223,60 @@ unsafe fn copy_line(src: *const f32, dst: &mut [f32]) {
     fixed!(32 16 8 6);
 }
 
-#[cfg(all(test, feature = "std", target_arch = "x86_64"))]
+#[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
     use std::vec;
+    use std::vec::Vec;
 
-    /// The AVX-512 transposing packer writes exactly the panel the baseline
-    /// packer writes, for every panel width the kernels use, partial panels,
-    /// k tails of every length mod 16, and padding lines left at zero.
-    #[test]
-    fn avx512_transposing_pack_equals_baseline() {
-        if !std::is_x86_feature_detected!("avx512f") {
-            return;
+    /// `dst[q·w·kc + p·w + i] = src(q·w + i, p)`, zero past `len`.
+    fn reference(data: &[f32], src: (usize, usize), len: usize, kc: usize, w: usize) -> Vec<f32> {
+        let mut out = vec![0.0; packed_len(len, kc, w)];
+        for l in 0..len {
+            for p in 0..kc {
+                out[l / w * w * kc + p * w + l % w] = data[l * src.0 + p * src.1];
+            }
         }
-        let fast: PackLinesFn = crate::gemm::kernel::transpose::pack_lines;
-        let (rows, stride) = (70, 61);
-        let data: vec::Vec<f32> = (0..rows * stride).map(|i| i as f32 + 0.5).collect();
-        for w in [6, 8, 16, 32] {
-            for len in 0..=rows {
-                for kc in [1, 2, 15, 16, 17, 31, 32, 33, 47, 61] {
-                    let src = Src {
-                        ptr: data.as_ptr(),
-                        s_line: stride,
-                        s_k: 1,
-                    };
-                    let n = packed_len(len, kc, w);
-                    let (mut want, mut got) = (vec![f32::NAN; n], vec![f32::NAN; n]);
-                    // SAFETY: len ≤ 70 lines of kc ≤ 61 entries lie in
-                    // `data`; both buffers hold packed_len floats; avx512f
-                    // was detected.
-                    unsafe {
-                        pack(src, len, kc, w, &mut want, None);
-                        pack(src, len, kc, w, &mut got, Some(fast));
+        out
+    }
+
+    /// Every packing path (row-wise copy, 4 × 4 transposes, the AVX-512
+    /// transposing packer, general strides) writes exactly the reference
+    /// panels, for every panel width the kernels use, partial panels, k
+    /// tails of every length mod 16, and zero padding.
+    #[test]
+    fn every_packing_path_matches_the_reference() {
+        let mut fast: Vec<Option<PackLinesFn>> = vec![None];
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") {
+            fast.push(Some(crate::gemm::kernel::transpose::pack_lines));
+        }
+        let (lines, terms) = (70, 61);
+        let data: Vec<f32> = (0..lines * terms).map(|i| i as f32 + 0.5).collect();
+        // (stride between lines, stride along k)
+        for strides in [(terms, 1), (1, lines), (3, 69)] {
+            for w in [6, 8, 16, 32] {
+                for len in 0..=lines.min(if strides.0 == 3 { 23 } else { lines }) {
+                    for kc in [1, 2, 15, 16, 17, 31, 32, 33, 47, 61] {
+                        let want = reference(&data, strides, len, kc, w);
+                        for &f in &fast {
+                            let src = Src {
+                                ptr: data.as_ptr(),
+                                s_line: strides.0,
+                                s_k: strides.1,
+                            };
+                            let mut got = vec![f32::NAN; want.len()];
+                            // SAFETY: every entry (i, p), i < len, p < kc,
+                            // lies in `data` for these strides; `got` holds
+                            // packed_len floats; `f` was detected.
+                            unsafe { pack(src, len, kc, w, &mut got, f) };
+                            assert!(
+                                want.iter().zip(&got).all(|(a, b)| a.to_bits() == b.to_bits()),
+                                "strides {strides:?}, w {w}, len {len}, kc {kc}, fast {}",
+                                f.is_some()
+                            );
+                        }
                     }
-                    assert!(
-                        want.iter()
-                            .zip(&got)
-                            .all(|(a, b)| a.to_bits() == b.to_bits()),
-                        "w {w}, len {len}, kc {kc}"
-                    );
-                    assert!(want.iter().all(|v| !v.is_nan()), "every entry written");
                 }
             }
         }
