@@ -441,7 +441,11 @@ fn pairs(rounds: usize) {
         "1024^3, {} of {rounds} interleaved rounds: FMA peak {peak:.1} GFLOP/s; \
          1 thread {one_cpu:.1} (CPU time), {:.1} % of peak; wall time: 1 thread {one:.1}, \
          2 threads / 1 thread {speedup:.2}",
-        if pick == rounds / 2 { "medians" } else { "best" },
+        if pick == rounds / 2 {
+            "medians"
+        } else {
+            "best"
+        },
         100.0 * eff
     );
 }

@@ -271,7 +271,9 @@ mod tests {
                             // packed_len floats; `f` was detected.
                             unsafe { pack(src, len, kc, w, &mut got, f) };
                             assert!(
-                                want.iter().zip(&got).all(|(a, b)| a.to_bits() == b.to_bits()),
+                                want.iter()
+                                    .zip(&got)
+                                    .all(|(a, b)| a.to_bits() == b.to_bits()),
                                 "strides {strides:?}, w {w}, len {len}, kc {kc}, fast {}",
                                 f.is_some()
                             );

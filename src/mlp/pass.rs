@@ -145,6 +145,52 @@ fn row_major_mut(data: &mut [f32], rows: usize, cols: usize) -> MatMut<'_> {
     }
 }
 
+/// [`activation::bias_activation`] on the row-major `out` (`bias.len()`
+/// columns), in two row bands on two threads when `threads > 1` and the
+/// batch is large enough (feature `parallel`). Rows are independent, so the
+/// bits do not depend on the split.
+fn bias_activation_rows(out: &mut [f32], bias: &[f32], act: Activation, threads: usize) {
+    let cols = bias.len();
+    let rows = out.len() / cols.max(1);
+    #[cfg(feature = "parallel")]
+    if threads > 1 && rows >= 2 * PARALLEL_ROWS && cols > 0 {
+        let half = rows / 2;
+        let (top, bottom) = out.split_at_mut(half * cols);
+        crate::gemm::pool::join(
+            || activation::bias_activation(row_major_mut(top, half, cols), bias, act),
+            || activation::bias_activation(row_major_mut(bottom, rows - half, cols), bias, act),
+        );
+        return;
+    }
+    let _ = threads;
+    activation::bias_activation(row_major_mut(out, rows, cols), bias, act);
+}
+
+/// `act.backward(y, grad)`, in two halves on two threads when `threads > 1`
+/// and the slices are long enough (feature `parallel`). The derivative is
+/// elementwise, so the bits do not depend on the split.
+fn activation_backward(act: Activation, y: &[f32], grad: &mut [f32], threads: usize) {
+    #[cfg(feature = "parallel")]
+    if threads > 1 && y.len() >= PARALLEL_ELEMENTS && y.len() == grad.len() {
+        let half = (y.len() / 2) & !15;
+        let (y0, y1) = y.split_at(half);
+        let (g0, g1) = grad.split_at_mut(half);
+        crate::gemm::pool::join(|| act.backward(y0, g0), || act.backward(y1, g1));
+        return;
+    }
+    let _ = threads;
+    act.backward(y, grad);
+}
+
+/// Slices shorter than this get the activation derivative on one thread.
+#[cfg(feature = "parallel")]
+const PARALLEL_ELEMENTS: usize = 8192;
+
+/// Batches with fewer rows than twice this run bias and activation on one
+/// thread.
+#[cfg(feature = "parallel")]
+const PARALLEL_ROWS: usize = 16;
+
 impl Mlp {
     /// Runs the network on `x` (`batch × in`, any strides) and returns the
     /// logits (`batch × out`, row-major, inside `ws`).
@@ -184,14 +230,14 @@ impl Mlp {
             } else {
                 row_major(&done[l - 1], b, layer.fan_in())
             };
-            let mut out = row_major_mut(&mut rest[0], b, layer.fan_out());
+            let out = &mut rest[0][..b * layer.fan_out()];
             gemm_with(
                 &ws.gemm_config,
                 1.0,
                 input,
                 layer.weight().view().t(),
                 0.0,
-                out.rb_mut(),
+                row_major_mut(out, b, layer.fan_out()),
                 &mut ws.gemm,
             );
             let act = if l == last {
@@ -199,7 +245,7 @@ impl Mlp {
             } else {
                 self.activation
             };
-            activation::bias_activation(out, layer.bias(), act);
+            bias_activation_rows(out, layer.bias(), act, ws.gemm_config.threads);
         }
     }
 
@@ -284,9 +330,11 @@ impl Mlp {
             da,
             &mut ws.gemm,
         );
-        self.activation.backward(
+        activation_backward(
+            self.activation,
             &ws.acts[l - 1][..b * fan_in],
             &mut ws.delta_prev[..b * fan_in],
+            ws.gemm_config.threads,
         );
         core::mem::swap(&mut ws.delta, &mut ws.delta_prev);
     }

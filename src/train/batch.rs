@@ -102,33 +102,56 @@ pub(super) fn check_dataset(
     Ok(())
 }
 
-/// Copies samples `indices` of `data` into `x` as `pixel/255` and their labels
-/// into `y` (both cleared first, capacity reused).
+/// Copies the `rows` samples `sample(0) … sample(rows − 1)` of `data` into
+/// `x` as `pixel/255` and their labels into `y` (capacity reused), on two
+/// threads when `threads > 1` and the batch is large enough (feature
+/// `parallel`; the values do not depend on it).
 ///
 /// Shuffled samples lie anywhere in the image buffer and miss every cache; a
 /// first pass touches one byte per 64-byte line of every image, so these
 /// independent loads overlap, and the conversion pass then reads from cache.
-pub(super) fn fill_batch<I>(data: &Dataset, indices: I, x: &mut Vec<f32>, y: &mut Vec<u8>)
-where
-    I: IntoIterator<Item = usize>,
-    I::IntoIter: Clone,
-{
+pub(super) fn fill_batch(
+    data: &Dataset,
+    rows: usize,
+    sample: &(dyn Fn(usize) -> usize + Sync),
+    x: &mut Vec<f32>,
+    y: &mut Vec<u8>,
+    threads: usize,
+) {
     let pixels = data.rows * data.cols;
-    let indices = indices.into_iter();
-    let mut touched = 0u8;
-    for i in indices.clone() {
-        let img = &data.images[i * pixels..(i + 1) * pixels];
-        touched = img.iter().step_by(64).fold(touched, |t, &p| t ^ p);
-    }
-    core::hint::black_box(touched);
-    x.clear();
     y.clear();
-    for i in indices {
-        let img = &data.images[i * pixels..(i + 1) * pixels];
-        x.extend(img.iter().map(|&p| f32::from(p) / 255.0));
-        y.push(data.labels[i]);
+    y.extend((0..rows).map(|r| data.labels[sample(r)]));
+    // Every entry below is overwritten: only grow, never clear.
+    x.resize(rows * pixels, 0.0);
+    let convert = |x: &mut [f32], first: usize| {
+        let images = || {
+            (first..first + x.len() / pixels.max(1)).map(|r| {
+                let i = sample(r);
+                &data.images[i * pixels..(i + 1) * pixels]
+            })
+        };
+        let touched = images().fold(0u8, |t, img| img.iter().step_by(64).fold(t, |t, &p| t ^ p));
+        core::hint::black_box(touched);
+        for (img, out) in images().zip(x.chunks_exact_mut(pixels.max(1))) {
+            for (o, &p) in out.iter_mut().zip(img) {
+                *o = f32::from(p) / 255.0;
+            }
+        }
+    };
+    #[cfg(feature = "parallel")]
+    if threads > 1 && rows >= 2 * PARALLEL_ROWS {
+        let half = rows / 2;
+        let (x0, x1) = x.split_at_mut(half * pixels);
+        crate::gemm::pool::join(|| convert(x0, 0), || convert(x1, half));
+        return;
     }
+    let _ = threads;
+    convert(x, 0);
 }
+
+/// Batches with fewer rows than twice this are assembled on one thread.
+#[cfg(feature = "parallel")]
+const PARALLEL_ROWS: usize = 16;
 
 /// Reusable buffers to evaluate one model shape.
 #[derive(Debug, Clone)]
@@ -136,6 +159,7 @@ pub(super) struct Evaluator {
     ws: Workspace,
     x: Vec<f32>,
     y: Vec<u8>,
+    threads: usize,
 }
 
 impl Evaluator {
@@ -144,6 +168,7 @@ impl Evaluator {
             ws: Workspace::with_threads(model, EVAL_BATCH, threads),
             x: Vec::with_capacity(EVAL_BATCH * model.input_size()),
             y: Vec::with_capacity(EVAL_BATCH),
+            threads,
         }
     }
 
@@ -153,7 +178,14 @@ impl Evaluator {
         let mut correct = 0;
         for start in (0..data.len).step_by(EVAL_BATCH) {
             let end = (start + EVAL_BATCH).min(data.len);
-            fill_batch(data, start..end, &mut self.x, &mut self.y);
+            fill_batch(
+                data,
+                end - start,
+                &|r| start + r,
+                &mut self.x,
+                &mut self.y,
+                self.threads,
+            );
             let x = MatRef::from_row_major(&self.x, end - start, model.input_size())
                 .unwrap_or_else(|_| unreachable!("batch buffer holds rows·inputs"));
             let (l, c) = model.evaluate_batch(x, &self.y, &mut self.ws);

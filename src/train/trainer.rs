@@ -255,8 +255,15 @@ impl Trainer {
     /// backward and, when the loss is finite, the optimizer step.
     fn step(&mut self, train: &Dataset, range: core::ops::Range<usize>) -> f32 {
         let rows = range.len();
-        let indices = self.order[range].iter().map(|&i| i as usize);
-        fill_batch(train, indices, &mut self.x, &mut self.y);
+        let order = &self.order[range];
+        fill_batch(
+            train,
+            rows,
+            &|r| order[r] as usize,
+            &mut self.x,
+            &mut self.y,
+            self.config.threads,
+        );
         let x = MatRef::from_row_major(&self.x, rows, self.model.input_size())
             .unwrap_or_else(|_| unreachable!("batch buffer holds rows·inputs"));
         let loss = self
