@@ -5,6 +5,7 @@
 
 mod common;
 
+use deepinit::activation::Activation;
 use deepinit::init::Init;
 use deepinit::mnist::Dataset;
 use deepinit::optim::{OptimizerConfig, SgdConfig};
@@ -198,20 +199,25 @@ fn datasets_that_do_not_fit_are_typed_errors() {
     ));
 }
 
-/// Two threads split the large products by rows of C (never over k), so every
-/// weight must come out bit-identical. Shapes are large enough (m = 100 rows,
-/// m·n·k ≥ 2²¹) for the GEMM to really use the second thread.
+/// Two threads split the large products by rows or columns of C (never over
+/// k), and batch assembly, bias + activation and the activation derivative by
+/// rows or elements, so every weight must come out bit-identical, for every
+/// activation. Shapes are large enough (batch 100, m·n·k ≥ 2²¹, 25 600 hidden
+/// values) for every one of these to really use the second thread.
 #[cfg(feature = "parallel")]
 #[test]
 fn one_and_two_threads_give_identical_bits() {
     let (train, test) = common::mnist(400, 100);
-    let run = |threads| {
-        let mut c = TrainConfig::new(vec![784, 256, 10]);
-        c.epochs = 2;
-        c.threads = threads;
-        let mut t = Trainer::new(c).unwrap();
-        let m = t.run(&train, &test, &mut ()).unwrap();
-        (bits(&t), m.iter().map(numbers).collect::<Vec<_>>())
-    };
-    assert_eq!(run(1), run(2));
+    for act in [Activation::Relu, Activation::Sigmoid, Activation::Tanh] {
+        let run = |threads| {
+            let mut c = TrainConfig::new(vec![784, 256, 10]);
+            c.activation = act;
+            c.epochs = 2;
+            c.threads = threads;
+            let mut t = Trainer::new(c).unwrap();
+            let m = t.run(&train, &test, &mut ()).unwrap();
+            (bits(&t), m.iter().map(numbers).collect::<Vec<_>>())
+        };
+        assert_eq!(run(1), run(2), "{act:?}");
+    }
 }
