@@ -44,11 +44,6 @@ pub(crate) unsafe fn pack(
     lines: Option<PackLinesFn>,
 ) {
     debug_assert!(dst.len() >= packed_len(len, kc, w));
-    if src.s_line == 1 && src.s_k != 1 {
-        // SAFETY: forwarded.
-        unsafe { pack_rows(src, len, kc, w, dst) };
-        return;
-    }
     for (q, panel) in dst[..packed_len(len, kc, w)]
         .chunks_exact_mut(w * kc)
         .enumerate()
@@ -61,37 +56,6 @@ pub(crate) unsafe fn pack(
         };
         // SAFETY: forwarded: `n ≤ w` lines of kc entries from `base` exist.
         unsafe { pack_panel(base, n, kc, w, panel, lines) };
-    }
-}
-
-/// Packs lines that are contiguous with each other (each k-row of the block
-/// is one contiguous run of `len` floats, as a row-major B): one k-row at a
-/// time across every panel, so the source is read in address order. (Going
-/// panel by panel instead reads `w` floats from each of `kc` rows in turn: a
-/// page-sized stride on large matrices that hardware prefetchers do not
-/// follow.)
-///
-/// # Safety
-/// As [`pack`], with `src.s_line == 1`.
-unsafe fn pack_rows(src: Src, len: usize, kc: usize, w: usize, dst: &mut [f32]) {
-    if len == 0 {
-        return;
-    }
-    let panels = len.div_ceil(w);
-    let tail = len - (panels - 1) * w;
-    if tail < w {
-        dst[(panels - 1) * w * kc..panels * w * kc].fill(0.0);
-    }
-    for p in 0..kc {
-        // SAFETY: k-row p < kc of the block exists.
-        let row = unsafe { src.ptr.add(p * src.s_k) };
-        for q in 0..panels {
-            let n = if q + 1 == panels { tail } else { w };
-            let at = q * w * kc + p * w;
-            // SAFETY: entries (q·w .. q·w + n, p) are contiguous and
-            // readable; the destination row lies inside panel q.
-            unsafe { copy_line(row.add(q * w), &mut dst[at..at + n]) };
-        }
     }
 }
 
@@ -240,7 +204,7 @@ mod tests {
         out
     }
 
-    /// Every packing path (row-wise copy, 4 × 4 transposes, the AVX-512
+    /// Every packing path (contiguous copy, 4 × 4 transposes, the AVX-512
     /// transposing packer, general strides) writes exactly the reference
     /// panels, for every panel width the kernels use, partial panels, k
     /// tails of every length mod 16, and zero padding.
