@@ -174,8 +174,10 @@ proptest! {
     }
 }
 
-/// Shapes that cross every blocking boundary (MC = 192, KC = 256, NC = 1024)
-/// and the packed/direct switch, on every supported kernel.
+/// Shapes that cross every blocking boundary (MC = 48, KC = 256, NC = 1024)
+/// and the packed/direct switch, on every supported kernel, with A packed
+/// (column-major, or rows 4 KiB apart) and read in place (rows contiguous
+/// along k, with and without gaps, partial row tiles).
 #[test]
 fn crosses_block_boundaries() {
     let shapes = [
@@ -184,6 +186,7 @@ fn crosses_block_boundaries() {
         (18, 20, 1030),
         (40, 257, 50),
         (17, 17, 17),
+        (45, 1024, 40),
     ];
     for (s, &(m, k, n)) in shapes.iter().enumerate() {
         for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
@@ -191,6 +194,7 @@ fn crosses_block_boundaries() {
                 for (la, lb, lc) in [
                     (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor),
                     (Layout::ColGap(2), Layout::RowGap(1), Layout::ColMajor),
+                    (Layout::RowGap(3), Layout::ColMajor, Layout::RowGap(2)),
                 ] {
                     check(
                         (m, k, n),

@@ -73,6 +73,10 @@ pub(crate) type PackedFn = unsafe fn(usize, *const f32, *const f32, &CTile);
 /// all 16, see [`Kernels::direct_masked`]) columns of each strip row.
 pub(crate) type DirectFn = unsafe fn(usize, &DirectA, *const f32, usize, &CTile);
 
+/// Packed-B kernel that reads A in place: `(kc, a, b_panel, c)` with `a`
+/// holding `rows ≤ mr` rows of unit column stride.
+pub(crate) type RowsFn = unsafe fn(usize, &DirectA, *const f32, &CTile);
+
 /// Transposing packer for one panel of lines contiguous along k:
 /// `(src, lines, kc, w, panel)`, as [`transpose::pack_lines`].
 pub(crate) type PackLinesFn = unsafe fn(super::pack::Src, usize, usize, usize, &mut [f32]);
@@ -96,6 +100,9 @@ pub(crate) struct Kernels {
     /// A faster packer for lines contiguous along k, if this instruction
     /// set has one (the baseline packer is used otherwise).
     pub pack_lines: Option<PackLinesFn>,
+    /// The packed kernel with A read in place (rows of unit column stride
+    /// need no packing), if this instruction set has one.
+    pub packed_rows: Option<RowsFn>,
 }
 
 /// Writes an accumulated tile `acc` (row-major, leading dimension `ld`) into C

@@ -33,6 +33,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         },
         direct_masked: false,
         pack_lines: None,
+        packed_rows: None,
     }
 }
 
