@@ -5,10 +5,13 @@
 //! AVX2), so rates can be read as a fraction of peak.
 //!
 //! `cargo bench --bench gemm -- --warm-up-time 1 --measurement-time 3` runs
-//! criterion; `GEMM_QUICK=1 cargo bench --bench gemm` prints a median table
-//! with speed ratios (interleaved runs, same process) for quick tuning;
-//! `GEMM_PAIRS=41 cargo bench --bench gemm --features parallel` measures
-//! 1024³ against the FMA peak and 2 threads against 1 in interleaved rounds.
+//! criterion. `GEMM_QUICK=<shape filters, comma-separated; "^" for squares>
+//! cargo bench --bench gemm` prints a table with speed ratios: per shape,
+//! `GEMM_ROUNDS` (default 5) interleaved rounds of medians, same process,
+//! reporting the best round with `GEMM_BEST=1`. `GEMM_PAIRS=41 cargo bench
+//! --bench gemm --features parallel` measures 1024³ against the FMA peak and
+//! 2 threads against 1 in interleaved rounds (medians, or best with
+//! `GEMM_BEST=1`).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -311,6 +314,12 @@ fn quick() {
     );
     let mut logs = Vec::new();
     let filter = std::env::var("GEMM_QUICK").unwrap_or_default();
+    // GEMM_ROUNDS: interleaved rounds per shape (default 5); with GEMM_BEST
+    // more rounds give a busy machine more chances of a quiet one.
+    let rounds: usize = std::env::var("GEMM_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
     for s in SHAPES
         .into_iter()
         .filter(|s| filter.split(',').any(|f| s.name.contains(f)))
@@ -318,7 +327,7 @@ fn quick() {
         let mut p = Problem::new(s, 2);
         let reps = (2e9 / p.flops()).clamp(3.0, 201.0) as usize | 1;
         let (mut d, mut m, mut g) = (0.0f64, 0.0f64, 0.0f64);
-        for _ in 0..5 {
+        for _ in 0..rounds {
             d = d.max(median_gflops(&mut p, |p| p.deepinit(1), reps));
             m = m.max(median_gflops(&mut p, |p| p.matrixmultiply(), reps));
             g = g.max(median_gflops(&mut p, |p| p.peer(), reps));
