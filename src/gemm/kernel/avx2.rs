@@ -36,7 +36,11 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         },
         direct_masked: false,
         pack_lines: None,
-        packed_rows: None,
+        packed_rows: Some(if fused {
+            packed_rows::<true>
+        } else {
+            packed_rows::<false>
+        }),
     }
 }
 
@@ -111,6 +115,38 @@ unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: 
             let ap = a.add(p * MR);
             for (i, row) in acc.iter_mut().enumerate() {
                 let ai = _mm256_set1_ps(*ap.add(i));
+                row[0] = madd::<FUSED>(ai, b0, row[0]);
+                row[1] = madd::<FUSED>(ai, b1, row[1]);
+            }
+        }
+    }
+    // SAFETY: the caller guarantees the tile.
+    unsafe { store_tile(&acc, t) };
+}
+
+/// Packed-B 6 × 16 kernel reading A in place: `a.rows ≤ 6` rows of unit
+/// column stride, `a.rs` apart. Row pointers past `a.rows` repeat the last
+/// row (valid memory; those tile rows are never stored). Same operations in
+/// the same order as [`packed`], so the same bits.
+///
+/// # Safety
+/// avx2 and fma must be available; rows `0..a.rows` of A hold `kc` readable
+/// entries with `a.cs == 1`; `b` holds `kc·16` floats; `t` is a writable
+/// tile with `t.m ≤ a.rows`, `t.n ≤ 16`.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, t: &CTile) {
+    debug_assert!(a.cs == 1 && (1..=MR).contains(&a.rows));
+    let rows: [*const f32; MR] =
+        core::array::from_fn(|i| a.ptr.wrapping_add(i.min(a.rows - 1) * a.rs));
+    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+    for p in 0..kc {
+        // SAFETY: p < kc: row p of the packed B panel and entry p of every
+        // (clamped) row of A are in bounds.
+        unsafe {
+            let b0 = _mm256_loadu_ps(b.add(p * NR));
+            let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
+            for (row, &r) in acc.iter_mut().zip(&rows) {
+                let ai = _mm256_set1_ps(*r.add(p));
                 row[0] = madd::<FUSED>(ai, b0, row[0]);
                 row[1] = madd::<FUSED>(ai, b1, row[1]);
             }
