@@ -49,8 +49,8 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
     let (mr, nr) = (ks.mr, ks.nr);
     // Rows of A contiguous along k are read in place when the kernel set can
-    // (no packing; the 8 rows of a micro-panel stay in L1 across the jr
-    // loop), unless they lie a multiple of 4 KiB apart.
+    // (no packing; the rows of a micro-panel stay in L1 across the jr loop),
+    // unless they lie a multiple of 4 KiB apart.
     let in_place = if p.a.cs == 1 && !p.a.rs.is_multiple_of(IN_PLACE_ALIAS) {
         ks.packed_rows
     } else {
@@ -118,7 +118,9 @@ struct Block {
 /// The 2nd and 1st loops over micro-panels of the packed block.
 ///
 /// # Safety
-/// `wa`, `wb` hold the packed panels of the block; the block lies inside C.
+/// `wb` holds the packed panels of B for the block, and `wa` those of A
+/// unless `in_place` is given (A is then read from `p`); the block lies
+/// inside C.
 #[inline]
 unsafe fn macro_loops(
     ks: &Kernels,
