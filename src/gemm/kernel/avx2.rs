@@ -99,22 +99,31 @@ unsafe fn store_tile<const R: usize>(acc: &[[__m256; 2]; R], t: &CTile) {
     }
 }
 
-/// Packed 6 × 16 kernel.
+/// The 6 × 16 tile loop: `acc[i] += a(p, i) · b[p·16 ..]` for p < kc, then the
+/// epilogue. `a(p, i)` reads A entry (i, p) from a packed panel or in place.
 ///
 /// # Safety
-/// avx2 and fma must be available; `a` holds `kc·6`, `b` holds `kc·16`
-/// floats and `t` is a writable tile of at most 6 × 16 entries.
-#[target_feature(enable = "avx2,fma")]
-unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
-    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+/// avx2 and fma must be available; `a(p, i)` must be readable for p < kc,
+/// i < 6; `b` holds `kc·16` floats and `t` is a writable tile of at most
+/// 6 × 16.
+#[inline(always)]
+unsafe fn tile_loop<const FUSED: bool>(
+    kc: usize,
+    a: impl Fn(usize, usize) -> f32,
+    b: *const f32,
+    t: &CTile,
+) {
+    // SAFETY: avx is enabled by every caller (register-only).
+    let mut acc = [[unsafe { _mm256_setzero_ps() }; 2]; MR];
     for p in 0..kc {
-        // SAFETY: p < kc, so row p of both packed panels is in bounds.
+        // SAFETY: p < kc, so row p of the packed B panel is in bounds (and
+        // a(p, i) readable by the contract); avx2 and fma are enabled by
+        // callers.
         unsafe {
             let b0 = _mm256_loadu_ps(b.add(p * NR));
             let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
-            let ap = a.add(p * MR);
             for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm256_set1_ps(*ap.add(i));
+                let ai = _mm256_set1_ps(a(p, i));
                 row[0] = madd::<FUSED>(ai, b0, row[0]);
                 row[1] = madd::<FUSED>(ai, b1, row[1]);
             }
@@ -122,6 +131,17 @@ unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: 
     }
     // SAFETY: the caller guarantees the tile.
     unsafe { store_tile(&acc, t) };
+}
+
+/// Packed 6 × 16 kernel.
+///
+/// # Safety
+/// avx2 and fma must be available; `a` holds `kc·6`, `b` holds `kc·16`
+/// floats and `t` is a writable tile of at most 6 × 16 entries.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
+    // SAFETY: entry (i, p) of the packed panel is a[p·6 + i], p < kc, i < 6.
+    unsafe { tile_loop::<FUSED>(kc, |p, i| *a.add(p * MR + i), b, t) };
 }
 
 /// Packed-B 6 × 16 kernel reading A in place: `a.rows ≤ 6` rows of unit
@@ -138,22 +158,8 @@ unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, 
     debug_assert!(a.cs == 1 && (1..=MR).contains(&a.rows));
     let rows: [*const f32; MR] =
         core::array::from_fn(|i| a.ptr.wrapping_add(i.min(a.rows - 1) * a.rs));
-    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-    for p in 0..kc {
-        // SAFETY: p < kc: row p of the packed B panel and entry p of every
-        // (clamped) row of A are in bounds.
-        unsafe {
-            let b0 = _mm256_loadu_ps(b.add(p * NR));
-            let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
-            for (row, &r) in acc.iter_mut().zip(&rows) {
-                let ai = _mm256_set1_ps(*r.add(p));
-                row[0] = madd::<FUSED>(ai, b0, row[0]);
-                row[1] = madd::<FUSED>(ai, b1, row[1]);
-            }
-        }
-    }
-    // SAFETY: the caller guarantees the tile.
-    unsafe { store_tile(&acc, t) };
+    // SAFETY: entry p < kc of every (clamped) row is readable.
+    unsafe { tile_loop::<FUSED>(kc, |p, i| *rows[i].add(p), b, t) };
 }
 
 /// Direct kernel body for exactly `R` rows.

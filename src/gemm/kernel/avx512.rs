@@ -29,9 +29,9 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         nr: NR,
         dr: DR,
         packed: if fused {
-            packed::<MR, true>
+            packed::<true>
         } else {
-            packed::<MR, false>
+            packed::<false>
         },
         direct: if fused {
             direct::<true>
@@ -63,7 +63,7 @@ fn madd<const FUSED: bool>(a: __m512, b: __m512, acc: __m512) -> __m512 {
 
 /// Mask of the first `lanes` (0 ..= 16) lanes.
 #[inline(always)]
-fn mask(lanes: usize) -> __mmask16 {
+pub(super) fn mask(lanes: usize) -> __mmask16 {
     if lanes >= 16 {
         0xFFFF
     } else {
@@ -143,27 +143,29 @@ unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: 
     }
 }
 
-/// Packed `R` × 32 kernel (R = 8).
+/// The 8 × 32 tile loop: `acc[i] += a(p, i) · b[p·32 ..]` for p < kc, then the
+/// epilogue. `a(p, i)` reads A entry (i, p) from a packed panel or in place.
 ///
 /// # Safety
-/// avx512f must be available; `a` holds `kc·R`, `b` holds `kc·32` floats and
-/// `t` is a writable tile of at most R × 32 entries.
-#[target_feature(enable = "avx512f")]
-unsafe fn packed<const R: usize, const FUSED: bool>(
+/// avx512f must be available; `a(p, i)` must be readable for p < kc, i < 8;
+/// `b` holds `kc·32` floats and `t` is a writable tile of at most 8 × 32.
+#[inline(always)]
+unsafe fn tile_loop<const FUSED: bool>(
     kc: usize,
-    a: *const f32,
+    a: impl Fn(usize, usize) -> f32,
     b: *const f32,
     t: &CTile,
 ) {
-    let mut acc = [[_mm512_setzero_ps(); 2]; R];
+    // SAFETY: avx512f is enabled by every caller (register-only).
+    let mut acc = [[unsafe { _mm512_setzero_ps() }; 2]; MR];
     for p in 0..kc {
-        // SAFETY: p < kc, so row p of both packed panels is in bounds.
+        // SAFETY: p < kc, so row p of the packed B panel is in bounds (and
+        // a(p, i) readable by the contract); avx512f is enabled by callers.
         unsafe {
             let b0 = _mm512_loadu_ps(b.add(p * NR));
             let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
-            let ap = a.add(p * R);
             for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm512_set1_ps(*ap.add(i));
+                let ai = _mm512_set1_ps(a(p, i));
                 row[0] = madd::<FUSED>(ai, b0, row[0]);
                 row[1] = madd::<FUSED>(ai, b1, row[1]);
             }
@@ -171,6 +173,17 @@ unsafe fn packed<const R: usize, const FUSED: bool>(
     }
     // SAFETY: the caller guarantees the tile.
     unsafe { store_tile(&acc, t) };
+}
+
+/// Packed 8 × 32 kernel.
+///
+/// # Safety
+/// avx512f must be available; `a` holds `kc·8`, `b` holds `kc·32` floats and
+/// `t` is a writable tile of at most 8 × 32 entries.
+#[target_feature(enable = "avx512f")]
+unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
+    // SAFETY: entry (i, p) of the packed panel is a[p·8 + i], p < kc, i < 8.
+    unsafe { tile_loop::<FUSED>(kc, |p, i| *a.add(p * MR + i), b, t) };
 }
 
 /// Packed-B 8 × 32 kernel reading A in place: `a.rows ≤ 8` rows of unit
@@ -187,22 +200,8 @@ unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, 
     debug_assert!(a.cs == 1 && (1..=MR).contains(&a.rows));
     let rows: [*const f32; MR] =
         core::array::from_fn(|i| a.ptr.wrapping_add(i.min(a.rows - 1) * a.rs));
-    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
-    for p in 0..kc {
-        // SAFETY: p < kc: row p of the packed B panel and entry p of every
-        // (clamped) row of A are in bounds.
-        unsafe {
-            let b0 = _mm512_loadu_ps(b.add(p * NR));
-            let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
-            for (row, &r) in acc.iter_mut().zip(&rows) {
-                let ai = _mm512_set1_ps(*r.add(p));
-                row[0] = madd::<FUSED>(ai, b0, row[0]);
-                row[1] = madd::<FUSED>(ai, b1, row[1]);
-            }
-        }
-    }
-    // SAFETY: the caller guarantees the tile.
-    unsafe { store_tile(&acc, t) };
+    // SAFETY: entry p < kc of every (clamped) row is readable.
+    unsafe { tile_loop::<FUSED>(kc, |p, i| *rows[i].add(p), b, t) };
 }
 
 /// Direct kernel body for exactly `R` rows.

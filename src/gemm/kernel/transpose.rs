@@ -21,6 +21,7 @@ use core::arch::x86_64::{
     _mm512_unpacklo_ps,
 };
 
+use super::avx512::mask;
 use crate::gemm::pack::Src;
 
 /// Packs `lines ≤ w` lines that are contiguous along k (`src.s_k == 1`) into
@@ -59,12 +60,6 @@ pub(crate) unsafe fn pack_lines(src: Src, lines: usize, kc: usize, w: usize, pan
             unsafe { *d.add(p * w + i) = *line.add(p) };
         }
     }
-}
-
-/// Mask of the first `n` (≤ 16) lanes.
-#[inline(always)]
-fn mask(n: usize) -> u16 {
-    if n >= 16 { 0xFFFF } else { (1u16 << n) - 1 }
 }
 
 /// Loads `LINES` lines at terms `p..p + n` (lanes past `n` are zero).
