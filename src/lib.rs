@@ -62,6 +62,9 @@ pub mod rng;
 pub mod sha256;
 
 #[cfg(feature = "alloc")]
+mod par;
+
+#[cfg(feature = "alloc")]
 pub mod matrix;
 #[cfg(feature = "alloc")]
 pub mod mlp;

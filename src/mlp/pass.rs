@@ -8,6 +8,7 @@ use super::{Dense, Mlp};
 use crate::activation::{self, Activation};
 use crate::gemm::{GemmConfig, gemm_with, gemm_workspace_len};
 use crate::mat::{MatMut, MatRef};
+use crate::par;
 
 /// Scratch for the passes of one network shape, up to `max_batch` rows.
 #[derive(Debug, Clone)]
@@ -146,50 +147,24 @@ fn row_major_mut(data: &mut [f32], rows: usize, cols: usize) -> MatMut<'_> {
 }
 
 /// [`activation::bias_activation`] on the row-major `out` (`bias.len()`
-/// columns), in two row bands on two threads when `threads > 1` and the
-/// batch is large enough (feature `parallel`). Rows are independent, so the
-/// bits do not depend on the split.
+/// columns), in two row bands on two threads when worth it (see
+/// [`par::halves`]).
 fn bias_activation_rows(out: &mut [f32], bias: &[f32], act: Activation, threads: usize) {
     let cols = bias.len();
-    let rows = out.len() / cols.max(1);
-    #[cfg(feature = "parallel")]
-    if threads > 1 && rows >= 2 * PARALLEL_ROWS && cols > 0 {
-        let half = rows / 2;
-        let (top, bottom) = out.split_at_mut(half * cols);
-        crate::gemm::pool::join(
-            || activation::bias_activation(row_major_mut(top, half, cols), bias, act),
-            || activation::bias_activation(row_major_mut(bottom, rows - half, cols), bias, act),
-        );
-        return;
-    }
-    let _ = threads;
-    activation::bias_activation(row_major_mut(out, rows, cols), bias, act);
+    par::halves(out, cols, threads, |rows, _| {
+        let n = rows.len() / cols.max(1);
+        activation::bias_activation(row_major_mut(rows, n, cols), bias, act);
+    });
 }
 
-/// `act.backward(y, grad)`, in two halves on two threads when `threads > 1`
-/// and the slices are long enough (feature `parallel`). The derivative is
-/// elementwise, so the bits do not depend on the split.
+/// `act.backward(y, grad)`, in two halves on two threads when worth it (see
+/// [`par::halves`]).
 fn activation_backward(act: Activation, y: &[f32], grad: &mut [f32], threads: usize) {
-    #[cfg(feature = "parallel")]
-    if threads > 1 && y.len() >= PARALLEL_ELEMENTS && y.len() == grad.len() {
-        let half = (y.len() / 2) & !15;
-        let (y0, y1) = y.split_at(half);
-        let (g0, g1) = grad.split_at_mut(half);
-        crate::gemm::pool::join(|| act.backward(y0, g0), || act.backward(y1, g1));
-        return;
-    }
-    let _ = threads;
-    act.backward(y, grad);
+    assert_eq!(y.len(), grad.len(), "y and grad lengths differ");
+    par::halves(grad, 16, threads, |g, start| {
+        act.backward(&y[start..start + g.len()], g);
+    });
 }
-
-/// Slices shorter than this get the activation derivative on one thread.
-#[cfg(feature = "parallel")]
-const PARALLEL_ELEMENTS: usize = 8192;
-
-/// Batches with fewer rows than twice this run bias and activation on one
-/// thread.
-#[cfg(feature = "parallel")]
-const PARALLEL_ROWS: usize = 16;
 
 impl Mlp {
     /// Runs the network on `x` (`batch × in`, any strides) and returns the

@@ -103,9 +103,9 @@ pub(super) fn check_dataset(
 }
 
 /// Copies the `rows` samples `sample(0) … sample(rows − 1)` of `data` into
-/// `x` as `pixel/255` and their labels into `y` (capacity reused), on two
-/// threads when `threads > 1` and the batch is large enough (feature
-/// `parallel`; the values do not depend on it).
+/// `x` as `pixel/255` and their labels into `y` (capacity reused), in two
+/// halves on two threads when worth it (see `par::halves`; the values do
+/// not depend on it).
 ///
 /// Shuffled samples lie anywhere in the image buffer and miss every cache; a
 /// first pass touches one byte per 64-byte line of every image, so these
@@ -123,7 +123,8 @@ pub(super) fn fill_batch(
     y.extend((0..rows).map(|r| data.labels[sample(r)]));
     // Every entry below is overwritten: only grow, never clear.
     x.resize(rows * pixels, 0.0);
-    let convert = |x: &mut [f32], first: usize| {
+    crate::par::halves(x, pixels, threads, |x, start| {
+        let first = start / pixels.max(1);
         let images = || {
             (first..first + x.len() / pixels.max(1)).map(|r| {
                 let i = sample(r);
@@ -137,21 +138,8 @@ pub(super) fn fill_batch(
                 *o = f32::from(p) / 255.0;
             }
         }
-    };
-    #[cfg(feature = "parallel")]
-    if threads > 1 && rows >= 2 * PARALLEL_ROWS {
-        let half = rows / 2;
-        let (x0, x1) = x.split_at_mut(half * pixels);
-        crate::gemm::pool::join(|| convert(x0, 0), || convert(x1, half));
-        return;
-    }
-    let _ = threads;
-    convert(x, 0);
+    });
 }
-
-/// Batches with fewer rows than twice this are assembled on one thread.
-#[cfg(feature = "parallel")]
-const PARALLEL_ROWS: usize = 16;
 
 /// Reusable buffers to evaluate one model shape.
 #[derive(Debug, Clone)]
