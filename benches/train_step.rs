@@ -1,7 +1,9 @@
 //! One training step of the lesson's network — 784-256-256-10 ReLU, Xavier
 //! uniform, Adam 1e-3, batch 100: pixels `u8 → x/255`, forward, softmax
 //! cross-entropy, backward, Adam update — in samples per second, on one
-//! thread and (feature `parallel`) two. Like PyTorch's script the steps cycle
+//! thread and (feature `parallel`) two; the same step of the deep network
+//! 784-512-512-512-512-10 on one thread; and Adam's update alone, in and out
+//! of cache. Like PyTorch's script the steps cycle
 //! through 600 different batches (here random pixels and labels, which the
 //! net cannot fit: one batch repeated would drive the gradients and Adam's
 //! moments into subnormal numbers and time those instead). The forward pass and forward+backward are measured too, to
@@ -20,7 +22,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 
 const BATCH: usize = 100;
-const SIZES: [usize; 4] = [784, 256, 256, 10];
+const INPUTS: usize = 784;
+/// The lesson's network and the deep one of `deepinit compare --arch deep5`.
+const MLP3: [usize; 4] = [784, 256, 256, 10];
+const DEEP5: [usize; 6] = [784, 512, 512, 512, 512, 10];
 
 struct Setup {
     net: Mlp,
@@ -40,7 +45,7 @@ impl Setup {
     fn next_batch(&mut self) -> usize {
         let b = self.next;
         self.next = (b + 1) % BATCHES;
-        let px = &self.pixels[b * BATCH * SIZES[0]..(b + 1) * BATCH * SIZES[0]];
+        let px = &self.pixels[b * BATCH * INPUTS..(b + 1) * BATCH * INPUTS];
         for (x, &p) in self.x.iter_mut().zip(px) {
             *x = f32::from(p) / 255.0;
         }
@@ -48,17 +53,17 @@ impl Setup {
     }
 }
 
-fn setup(threads: usize) -> Setup {
+fn setup(sizes: &[usize], threads: usize) -> Setup {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(777);
     let net = Mlp::new(
-        &SIZES,
+        sizes,
         Activation::Relu,
         &Init::xavier_uniform(1.0),
         &BiasInit::Default,
         &mut rng,
     )
     .unwrap();
-    let pixels = (0..BATCHES * BATCH * SIZES[0])
+    let pixels = (0..BATCHES * BATCH * INPUTS)
         .map(|_| (rng.next_u32() >> 24) as u8)
         .collect();
     let labels = (0..BATCHES * BATCH)
@@ -76,7 +81,7 @@ fn setup(threads: usize) -> Setup {
         opt,
         pixels,
         labels,
-        x: vec![0.0; BATCH * SIZES[0]],
+        x: vec![0.0; BATCH * INPUTS],
         next: 0,
     }
 }
@@ -89,12 +94,12 @@ fn bench_step(c: &mut Criterion) {
     let mut g = c.benchmark_group("train_step_784_256_256_10_b100");
     g.throughput(Throughput::Elements(BATCH as u64));
     for t in threads {
-        let mut s = setup(t);
+        let mut s = setup(&MLP3, t);
         g.bench_function(format!("deepinit_adam_step_{t}t"), |b| {
             b.iter(|| {
                 let k = s.next_batch();
                 let y = &s.labels[k * BATCH..(k + 1) * BATCH];
-                let x = MatRef::from_row_major(&s.x, BATCH, SIZES[0]).unwrap();
+                let x = MatRef::from_row_major(&s.x, BATCH, INPUTS).unwrap();
                 let loss = s.net.loss_and_gradients(x, y, &mut s.ws, &mut s.grads);
                 s.opt.step(s.net.params_and_grads(&s.grads));
                 black_box(loss)
@@ -104,14 +109,14 @@ fn bench_step(c: &mut Criterion) {
             b.iter(|| {
                 let k = s.next_batch();
                 let y = &s.labels[k * BATCH..(k + 1) * BATCH];
-                let x = MatRef::from_row_major(&s.x, BATCH, SIZES[0]).unwrap();
+                let x = MatRef::from_row_major(&s.x, BATCH, INPUTS).unwrap();
                 black_box(s.net.loss_and_gradients(x, y, &mut s.ws, &mut s.grads))
             })
         });
         g.bench_function(format!("deepinit_forward_{t}t"), |b| {
             b.iter(|| {
                 s.next_batch();
-                let x = MatRef::from_row_major(&s.x, BATCH, SIZES[0]).unwrap();
+                let x = MatRef::from_row_major(&s.x, BATCH, INPUTS).unwrap();
                 black_box(s.net.forward(x, &mut s.ws).read(0, 0))
             })
         });
@@ -119,5 +124,51 @@ fn bench_step(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_step);
+/// The full step of the deep network (`--arch deep5`, 1.19 M parameters), the
+/// work of `deepinit train --layers 784,512,512,512,512,10`.
+fn bench_deep5(c: &mut Criterion) {
+    let mut g = c.benchmark_group("train_step_784_512x4_10_b100");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    let mut s = setup(&DEEP5, 1);
+    g.bench_function("deepinit_adam_step_1t", |b| {
+        b.iter(|| {
+            let k = s.next_batch();
+            let y = &s.labels[k * BATCH..(k + 1) * BATCH];
+            let x = MatRef::from_row_major(&s.x, BATCH, INPUTS).unwrap();
+            let loss = s.net.loss_and_gradients(x, y, &mut s.ws, &mut s.grads);
+            s.opt.step(s.net.params_and_grads(&s.grads));
+            black_box(loss)
+        })
+    });
+    g.finish();
+}
+
+/// Adam's update alone, in parameters per second, on one thread: 65 536
+/// parameters (its four arrays, 1 MiB, stay in L2) and deep5's 1.19 M
+/// (19 MB, streamed from L3 every step). The first is the arithmetic floor —
+/// a correctly rounded √ and ÷ per parameter, which share one divider unit —
+/// and the gap to the second is memory traffic.
+fn bench_adam(c: &mut Criterion) {
+    let mut g = c.benchmark_group("adam_update");
+    for n in [65_536, 1_195_018] {
+        g.throughput(Throughput::Elements(n as u64));
+        let mut opt = Optimizer::new(OptimizerConfig::Adam(AdamConfig::new(1e-3)), &[n]).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let mut p: Vec<f32> = (0..n).map(|_| uniform(&mut rng) * 0.1).collect();
+        // Gradients of the size training sees, never zero (zero moments
+        // would be flushed and time a different path).
+        let grad: Vec<f32> = (0..n).map(|_| (uniform(&mut rng) + 1.5) * 1e-3).collect();
+        g.bench_function(format!("deepinit_{n}"), |b| {
+            b.iter(|| opt.step([(&mut p[..], &grad[..])]))
+        });
+    }
+    g.finish();
+}
+
+/// Uniform in [−1, 1).
+fn uniform(rng: &mut Xoshiro256PlusPlus) -> f32 {
+    (rng.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+}
+
+criterion_group!(benches, bench_step, bench_deep5, bench_adam);
 criterion_main!(benches);
