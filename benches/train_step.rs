@@ -145,9 +145,9 @@ fn bench_deep5(c: &mut Criterion) {
 
 /// Adam's update alone, in parameters per second, on one thread: 65 536
 /// parameters (its four arrays, 1 MiB, stay in L2) and deep5's 1.19 M
-/// (19 MB, streamed from L3 every step). The first is the arithmetic floor —
-/// a correctly rounded √ and ÷ per parameter, which share one divider unit —
-/// and the gap to the second is memory traffic.
+/// (19 MB, streamed from L3 every step). Each parameter costs a correctly
+/// rounded √ and ÷ (one divider unit serves both) besides its 28 bytes of
+/// traffic; the gap between the two sizes is the memory side.
 fn bench_adam(c: &mut Criterion) {
     let mut g = c.benchmark_group("adam_update");
     for n in [65_536, 1_195_018] {

@@ -15,6 +15,23 @@ use core::arch::x86_64::*;
 use super::{AdamScalars, FLUSH_BELOW};
 use crate::gemm::Kernel;
 
+/// How far ahead (in floats: 1 KiB) the loops ask for the four arrays. The
+/// update streams four arrays at once (19 MB for the deep network, mostly
+/// out of cache); the hardware prefetcher alone leaves the loop waiting.
+/// Measured on 1.2 M parameters, same process, interleaved: −6…−12 % in
+/// cache, −9…−12 % after 64 MB of other traffic.
+const AHEAD: usize = 256;
+
+/// Asks for the cache line `AHEAD` floats past entry `i` of each array.
+#[inline(always)]
+fn prefetch(i: usize, p: *const f32, g: *const f32, m: *const f32, v: *const f32) {
+    for base in [p, g, m, v] {
+        // SAFETY: a prefetch never faults and reads nothing architecturally;
+        // `wrapping_add` keeps the address computation defined past the end.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(i + AHEAD).cast::<i8>()) };
+    }
+}
+
 /// Updates the longest prefix of the slices (equal lengths, checked by the
 /// caller) that the best available instruction set handles in whole
 /// vectors, and returns its length (0 when no x86 path applies).
@@ -63,6 +80,7 @@ unsafe fn adam_avx512(
     };
     let (pp, gp, mp, vp) = (p.as_mut_ptr(), g.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr());
     for i in (0..n).step_by(16) {
+        prefetch(i, pp, gp, mp, vp);
         // SAFETY: i + 16 ≤ n ≤ the length of every slice; unaligned loads and
         // stores; p, m, v are distinct `&mut` slices.
         unsafe {
@@ -113,6 +131,10 @@ unsafe fn adam_avx(
     };
     let (pp, gp, mp, vp) = (p.as_mut_ptr(), g.as_ptr(), m.as_mut_ptr(), v.as_mut_ptr());
     for i in (0..n).step_by(8) {
+        if i % 16 == 0 {
+            // One request per 64-byte line.
+            prefetch(i, pp, gp, mp, vp);
+        }
         // SAFETY: i + 8 ≤ n ≤ the length of every slice; unaligned loads and
         // stores; p, m, v are distinct `&mut` slices.
         unsafe {
