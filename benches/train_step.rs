@@ -51,6 +51,18 @@ impl Setup {
         }
         b
     }
+
+    /// One full step on the next batch: forward, backward, Adam; the loss.
+    fn adam_step(&mut self) -> f32 {
+        let k = self.next_batch();
+        let y = &self.labels[k * BATCH..(k + 1) * BATCH];
+        let x = MatRef::from_row_major(&self.x, BATCH, INPUTS).unwrap();
+        let loss = self
+            .net
+            .loss_and_gradients(x, y, &mut self.ws, &mut self.grads);
+        self.opt.step(self.net.params_and_grads(&self.grads));
+        loss
+    }
 }
 
 fn setup(sizes: &[usize], threads: usize) -> Setup {
@@ -96,14 +108,7 @@ fn bench_step(c: &mut Criterion) {
     for t in threads {
         let mut s = setup(&MLP3, t);
         g.bench_function(format!("deepinit_adam_step_{t}t"), |b| {
-            b.iter(|| {
-                let k = s.next_batch();
-                let y = &s.labels[k * BATCH..(k + 1) * BATCH];
-                let x = MatRef::from_row_major(&s.x, BATCH, INPUTS).unwrap();
-                let loss = s.net.loss_and_gradients(x, y, &mut s.ws, &mut s.grads);
-                s.opt.step(s.net.params_and_grads(&s.grads));
-                black_box(loss)
-            })
+            b.iter(|| black_box(s.adam_step()))
         });
         g.bench_function(format!("deepinit_forward_backward_{t}t"), |b| {
             b.iter(|| {
@@ -131,14 +136,7 @@ fn bench_deep5(c: &mut Criterion) {
     g.throughput(Throughput::Elements(BATCH as u64));
     let mut s = setup(&DEEP5, 1);
     g.bench_function("deepinit_adam_step_1t", |b| {
-        b.iter(|| {
-            let k = s.next_batch();
-            let y = &s.labels[k * BATCH..(k + 1) * BATCH];
-            let x = MatRef::from_row_major(&s.x, BATCH, INPUTS).unwrap();
-            let loss = s.net.loss_and_gradients(x, y, &mut s.ws, &mut s.grads);
-            s.opt.step(s.net.params_and_grads(&s.grads));
-            black_box(loss)
-        })
+        b.iter(|| black_box(s.adam_step()))
     });
     g.finish();
 }

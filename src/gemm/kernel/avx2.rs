@@ -155,9 +155,7 @@ unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: 
 /// tile with `t.m ≤ a.rows`, `t.n ≤ 16`.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, t: &CTile) {
-    debug_assert!(a.cs == 1 && (1..=MR).contains(&a.rows));
-    let rows: [*const f32; MR] =
-        core::array::from_fn(|i| a.ptr.wrapping_add(i.min(a.rows - 1) * a.rs));
+    let rows = a.row_ptrs::<MR>();
     // SAFETY: entry p < kc of every (clamped) row is readable.
     unsafe { tile_loop::<FUSED>(kc, |p, i| *rows[i].add(p), b, t) };
 }

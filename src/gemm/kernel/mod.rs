@@ -67,6 +67,17 @@ pub(crate) struct DirectA {
     pub rows: usize,
 }
 
+impl DirectA {
+    /// The first-entry pointers of an `R`-row micro-panel read in place;
+    /// rows past `self.rows` repeat the last row (valid memory; the kernels
+    /// never store those tile rows).
+    #[inline(always)]
+    pub(crate) fn row_ptrs<const R: usize>(&self) -> [*const f32; R] {
+        debug_assert!(self.cs == 1 && (1..=R).contains(&self.rows));
+        core::array::from_fn(|i| self.ptr.wrapping_add(i.min(self.rows - 1) * self.rs))
+    }
+}
+
 /// Packed kernel: `(kc, a_panel, b_panel, c)`.
 pub(crate) type PackedFn = unsafe fn(usize, *const f32, *const f32, &CTile);
 /// Direct kernel: `(kc, a, b_strip, b_row_stride, c)`; it reads `c.n` (or
