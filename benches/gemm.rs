@@ -10,7 +10,8 @@
 //! `GEMM_ROUNDS` (default 5) interleaved rounds of medians, same process,
 //! reporting the best round with `GEMM_BEST=1`. `GEMM_PAIRS=41 cargo bench
 //! --bench gemm --features parallel` measures 1024³ against the FMA peak and
-//! 2 threads against 1 in interleaved rounds (medians, or best with
+//! 2 threads against 1 (and the FMA loop on 2 threads against 1, the
+//! machine's own ceiling) in interleaved rounds (medians, or best with
 //! `GEMM_BEST=1`).
 
 use std::hint::black_box;
@@ -404,9 +405,33 @@ fn criterion_benches(c: &mut Criterion) {
     }
 }
 
+/// Wall-time rate of the FMA loop on two threads at once over its rate on
+/// one (2.0 when both vCPUs deliver a full core).
+#[cfg(target_arch = "x86_64")]
+fn fma_two_threads() -> f64 {
+    const ITERS: u64 = 4_000_000;
+    let s = Instant::now();
+    // SAFETY: `main` checked that avx512f is present.
+    let f = unsafe { fma_loop_avx512(ITERS) };
+    let one = f / s.elapsed().as_secs_f64();
+    let s = Instant::now();
+    let f = std::thread::scope(|sc| {
+        // SAFETY: as above (both threads run on this CPU).
+        let h = sc.spawn(|| unsafe { fma_loop_avx512(ITERS) });
+        // SAFETY: as above.
+        let f = unsafe { fma_loop_avx512(ITERS) };
+        f + h.join().expect("FMA thread panicked")
+    });
+    f / s.elapsed().as_secs_f64() / one
+}
+
 /// `GEMM_PAIRS=N`: N interleaved rounds at 1024³, each timing the FMA peak
-/// loop, one 1-thread GEMM (CPU time and wall time) and one 2-thread GEMM
-/// (wall time) back to back, then the medians of the per-round figures.
+/// loop, one 1-thread GEMM (CPU time and wall time), one 2-thread GEMM
+/// (wall time) and the FMA loop on one and on two threads at once (wall
+/// time) back to back, then the medians of the per-round figures. The last
+/// ratio is what two threads of pure arithmetic get on this machine at that
+/// moment: the ceiling for the GEMM's 2-thread speed-up (on a virtual
+/// machine the second vCPU may share its core with other tenants).
 /// Neighbouring runs see the same load on a shared machine, so per-round
 /// ratios are far steadier than rates measured minutes apart.
 #[cfg(target_arch = "x86_64")]
@@ -415,7 +440,7 @@ fn pairs(rounds: usize) {
     p.deepinit(1);
     p.deepinit(2);
     let gflops = |secs: f64| 2.0 * 1024f64.powi(3) / secs / 1e9;
-    let mut rows: Vec<[f64; 5]> = (0..rounds)
+    let mut rows: Vec<[f64; 6]> = (0..rounds)
         .map(|_| {
             let t = thread_time();
             // SAFETY: `main` checked that avx512f is present.
@@ -430,7 +455,14 @@ fn pairs(rounds: usize) {
             let s = Instant::now();
             p.deepinit(2);
             let two = gflops(s.elapsed().as_secs_f64());
-            [peak, one_cpu, one_cpu / peak, one, two / one]
+            [
+                peak,
+                one_cpu,
+                one_cpu / peak,
+                one,
+                two / one,
+                fma_two_threads(),
+            ]
         })
         .collect();
     // GEMM_BEST: the best round (what a quiet machine gives) instead of
@@ -445,11 +477,11 @@ fn pairs(rounds: usize) {
         rows[pick][i]
     };
     let (peak, one_cpu, eff) = (median(0), median(1), median(2));
-    let (one, speedup) = (median(3), median(4));
+    let (one, speedup, fma_speedup) = (median(3), median(4), median(5));
     println!(
         "1024^3, {} of {rounds} interleaved rounds: FMA peak {peak:.1} GFLOP/s; \
          1 thread {one_cpu:.1} (CPU time), {:.1} % of peak; wall time: 1 thread {one:.1}, \
-         2 threads / 1 thread {speedup:.2}",
+         2 threads / 1 thread {speedup:.2} (FMA loop: {fma_speedup:.2})",
         if pick == rounds / 2 {
             "medians"
         } else {
