@@ -25,9 +25,10 @@ const DR: usize = 12;
 /// Rows of the packed B panel (128 bytes each) the tile loop prefetches
 /// ahead: 1 KiB, past the end of the panel into the next one, which the jr
 /// loop reads next. The panel streams from L2 (32 KiB a call at kc = 256);
-/// measured in one process alternating with the unprefetched loop: +2 % at
-/// 1024³ on a quiet machine, +6–13 % on 512³…2048³ and +3–7 % on the MLP's
-/// products when other tenants load the caches, −3.5 % a deep5 epoch.
+/// measured in one process alternating with the unprefetched loop while
+/// other tenants loaded the caches: +11–15 % at 1024³, +7–12 % at 2048³,
+/// +2–6 % at 512³, +2–7 % on the MLP's products; +2 % at 1024³ in a quieter
+/// window; a deep5 training epoch 0.965×.
 const PREFETCH_ROWS: usize = 8;
 
 /// This instruction set's kernels (fused or portable precision).
