@@ -1,9 +1,10 @@
 //! AVX-512F microkernels (x86-64, selected at run time).
 //!
 //! Packed kernel: an 8 × 32 tile of C held in 16 zmm accumulators; per term p
-//! it prefetches the B row [`PREFETCH_ROWS`] ahead, loads two 16-lane vectors
-//! of the packed B row and broadcasts the 8 packed A values: `acc[i][v] ← acc[i][v] + a[p·8+i]·b[p·32 + 16v ..]`
-//! (one FMA each, or a multiply then an add in the portable precision).
+//! it prefetches the B row [`PREFETCH_ROWS`] ahead, loads two 16-lane
+//! vectors of the packed B row and broadcasts the 8 packed A values:
+//! `acc[i][v] ← acc[i][v] + a[p·8+i]·b[p·32 + 16v ..]` (one FMA each, or a
+//! multiply then an add in the portable precision).
 //! 16 independent accumulators cover the FMA latency (4 cycles) times the
 //! two 512-bit FMA ports; 8 × 32 measured faster than 12 × 32 and 14 × 32 on
 //! this machine (fewer partial tiles on power-of-two shapes, 10 loads per
