@@ -9,7 +9,7 @@
 const MIN_ELEMENTS: usize = 8192;
 
 /// Runs `f(part, start)` on `data` whole (`start` = 0) or, with
-/// `threads > 1`, feature `parallel` and at least [`MIN_ELEMENTS`]
+/// `threads > 1`, feature `parallel` and at least `MIN_ELEMENTS` (8192)
 /// elements, on `data[..s]` and `data[s..]` on two threads, where `s` is
 /// half of `data` rounded down to a multiple of `unit` (a row, or a vector
 /// width).

@@ -34,7 +34,7 @@ fn row_max(row: &[f32]) -> f32 {
     tail.iter().copied().fold(m, f32::max)
 }
 
-/// `row[i] ← e^(row[i] − m)`; returns Σᵢ e^(row[i] − m), summed in a fixed order.
+/// `row[i] ← e^(row[i] − m)`; returns `Σᵢ e^(row[i] − m)`, summed in a fixed order.
 fn exp_shifted(row: &mut [f32], m: f32) -> f32 {
     let mv = f32x8::splat(m);
     let (chunks, tail) = row.as_chunks_mut::<LANES>();
@@ -54,7 +54,7 @@ fn exp_shifted(row: &mut [f32], m: f32) -> f32 {
     sum
 }
 
-/// Σᵢ e^(row[i] − m) without storing the exponentials.
+/// `Σᵢ e^(row[i] − m)` without storing the exponentials.
 fn sum_exp_shifted(row: &[f32], m: f32) -> f32 {
     let mv = f32x8::splat(m);
     let (chunks, tail) = row.as_chunks::<LANES>();
