@@ -1,10 +1,11 @@
 //! The unpacked path for narrow outputs, matrix-vector products and tiny
 //! problems, where packing A would cost as much as the product.
 //!
-//! C is cut into 16-column strips. For each strip and each k block (see [`kc_block`](super::kc_block)), the
-//! strip of B is used in place when it is 16 full columns with unit column
-//! stride (or any width, for kernels with masked loads), and otherwise copied (zero-padded) into a `KC × 16` buffer; rows of
-//! A are broadcast straight from their views, `dr` rows at a time:
+//! C is cut into 16-column strips. For each strip and each k block (see
+//! [`super::kc_block`]), the strip of B is used in place when it is 16 full
+//! columns with unit column stride (or any width, for kernels with masked
+//! loads), and otherwise copied (zero-padded) into a `KC × 16` buffer; rows
+//! of A are broadcast straight from their views, `dr` rows at a time:
 //! `C[i, j0..j0+16] ← α·Σ_p A[i,p]·B[p, j0..j0+16] + β·C[i, j0..j0+16]`.
 //! The accumulation order per entry is the canonical one of
 //! [`crate::gemm`], so this path gives the same bits as the packed path.
