@@ -3,11 +3,11 @@
 //! cross-entropy, backward, Adam update — in samples per second, on one
 //! thread and (feature `parallel`) two; the same step of the deep network
 //! 784-512-512-512-512-10 on one thread; and Adam's update alone, in and out
-//! of cache. Like PyTorch's script the steps cycle
-//! through 600 different batches (here random pixels and labels, which the
-//! net cannot fit: one batch repeated would drive the gradients and Adam's
-//! moments into subnormal numbers and time those instead). The forward pass and forward+backward are measured too, to
-//! show where the time goes. PyTorch's figure for the same work comes from
+//! of cache. Like PyTorch's script the steps cycle through 600 different
+//! batches (here random pixels and labels, which the net cannot fit: one
+//! batch repeated would drive the gradients and Adam's moments into
+//! subnormal numbers and time those instead). The forward pass and
+//! forward+backward are measured too, to show where the time goes. PyTorch's figure for the same work comes from
 //! `../shared/bench/pytorch_step.py --threads 1` run alongside (37–40k
 //! samples/s when the targets were set).
 
@@ -52,14 +52,18 @@ impl Setup {
         b
     }
 
-    /// One full step on the next batch: forward, backward, Adam; the loss.
-    fn adam_step(&mut self) -> f32 {
+    /// Forward and backward on the next batch; the loss.
+    fn forward_backward(&mut self) -> f32 {
         let k = self.next_batch();
         let y = &self.labels[k * BATCH..(k + 1) * BATCH];
         let x = MatRef::from_row_major(&self.x, BATCH, INPUTS).unwrap();
-        let loss = self
-            .net
-            .loss_and_gradients(x, y, &mut self.ws, &mut self.grads);
+        self.net
+            .loss_and_gradients(x, y, &mut self.ws, &mut self.grads)
+    }
+
+    /// One full step on the next batch: forward, backward, Adam; the loss.
+    fn adam_step(&mut self) -> f32 {
+        let loss = self.forward_backward();
         self.opt.step(self.net.params_and_grads(&self.grads));
         loss
     }
@@ -111,12 +115,7 @@ fn bench_step(c: &mut Criterion) {
             b.iter(|| black_box(s.adam_step()))
         });
         g.bench_function(format!("deepinit_forward_backward_{t}t"), |b| {
-            b.iter(|| {
-                let k = s.next_batch();
-                let y = &s.labels[k * BATCH..(k + 1) * BATCH];
-                let x = MatRef::from_row_major(&s.x, BATCH, INPUTS).unwrap();
-                black_box(s.net.loss_and_gradients(x, y, &mut s.ws, &mut s.grads))
-            })
+            b.iter(|| black_box(s.forward_backward()))
         });
         g.bench_function(format!("deepinit_forward_{t}t"), |b| {
             b.iter(|| {
