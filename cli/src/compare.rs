@@ -224,6 +224,7 @@ fn write_outputs(
 /// Runs `deepinit compare`.
 pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let s = study(m)?;
+    crate::check_outputs(m, &["json"])?;
     let out = given(m, "out").map_or_else(default_out, PathBuf::from);
     let data = crate::data::load(
         m.get_flag("verify-data"),

@@ -32,6 +32,7 @@ mod train;
 use clap::ArgMatches;
 use deepinit::mlp::Mlp;
 use deepinit::sha256::{Sha256, to_hex};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Why the program stops early: a message and the exit code.
@@ -126,6 +127,32 @@ pub fn read_error(path: &str, e: &deepinit::checkpoint::CheckpointError) -> Fail
 }
 
 /// Writes `json` (and a final newline) to `path`.
+/// Checks, before any work, that the files named by `flags` (those given)
+/// can be created: their directory exists and they are not directories. A
+/// typo in `--json` or `--save` then costs nothing instead of a whole run.
+pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
+    for flag in flags {
+        let Some(path) = given(m, flag) else { continue };
+        let file = Path::new(path);
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if path.is_empty() || file.is_dir() {
+            return Err(Failure::input(format!(
+                "--{flag} {path:?} must name a file, not a directory"
+            )));
+        }
+        if !dir.is_dir() {
+            return Err(Failure::input(format!(
+                "--{flag} {path}: directory {} does not exist",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn write_json(path: &str, json: &json::Json) -> Result<(), Failure> {
     std::fs::write(path, format!("{json}\n"))
         .map_err(|e| Failure::runtime(format!("cannot write {path}: {e}")))

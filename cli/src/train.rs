@@ -121,6 +121,7 @@ pub fn epoch_json(e: &EpochMetrics) -> Json {
 fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer, Vec<EpochMetrics>), Failure> {
     let epochs = parse_given(m, "epochs", |s| parse_count(s, "--epochs"))?.unwrap_or(15);
     let threads = crate::threads(m)?;
+    crate::check_outputs(m, &["save", "json"])?;
     let resume = match given(m, "resume") {
         Some(path) => Some((
             path,
@@ -218,11 +219,17 @@ fn train_epochs(
     Ok(metrics)
 }
 
+/// Seconds of training over `metrics`: +0 for none (an empty float sum is
+/// −0, which would print as "-0.0").
+fn train_seconds(metrics: &[EpochMetrics]) -> f64 {
+    metrics.iter().fold(0.0, |s, e| s + e.seconds)
+}
+
 fn summary(m: &ArgMatches, eval: &Evaluation, metrics: &[EpochMetrics], sha: &str) {
     if m.get_flag("quiet") {
         return;
     }
-    let seconds: f64 = metrics.iter().map(|e| e.seconds).sum();
+    let seconds = train_seconds(metrics);
     say!(
         "test accuracy {:.2} % ({}/{}), test loss {:.4}, {} epoch(s) in {seconds:.1} s of training",
         eval.accuracy * 100.0,
@@ -250,10 +257,7 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
             ("test_loss", Json::Num(eval.loss)),
             ("test_correct", Json::int(eval.correct)),
             ("test_samples", Json::int(eval.len)),
-            (
-                "train_seconds",
-                Json::Num(metrics.iter().map(|e| e.seconds).sum()),
-            ),
+            ("train_seconds", Json::Num(train_seconds(&metrics))),
             (
                 "epochs",
                 Json::Arr(metrics.iter().map(epoch_json).collect()),

@@ -245,3 +245,36 @@ fn resume_refuses_contradicting_flags() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn output_paths_are_checked_before_any_work() {
+    // The data directory does not exist either: the output path is refused
+    // first, before any data is read or any epoch trained.
+    let no_dir = "/nonexistent-deepinit-dir/out";
+    let missing = "does not exist";
+    let data = ["--data", "/nonexistent-deepinit-data"];
+    for flag in ["--save", "--json"] {
+        let path = format!("{no_dir}.{}", &flag[2..]);
+        let mut args = vec!["train", flag, path.as_str()];
+        args.extend(data);
+        assert_bad_input(&args, missing);
+    }
+    let dir = scratch("outputs");
+    let mut args = vec!["train", "--json", s(&dir)];
+    args.extend(data);
+    assert_bad_input(&args, "must name a file, not a directory");
+    assert_bad_input(
+        &[
+            "eval",
+            "--model",
+            "/nonexistent.safetensors",
+            "--json",
+            no_dir,
+        ],
+        missing,
+    );
+    let mut args = vec!["compare", "--json", no_dir];
+    args.extend(data);
+    assert_bad_input(&args, missing);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -173,3 +173,15 @@ fn eval_reproduces_the_accuracy_train_reported() {
 
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn zero_epochs_evaluate_the_initial_weights() {
+    let dir = scratch("zero-epochs");
+    let z = train(&dir, "z", &["--epochs", "0", "--seed", "3"]);
+    assert_eq!(z.matches("\"epoch\":").count(), 0);
+    // An empty float sum is −0 in Rust; the report says +0.
+    assert_eq!(field(&z, "train_seconds"), "0.0");
+    let one = train(&dir, "one", &["--epochs", "1", "--seed", "3"]);
+    assert_ne!(field(&z, "weights_sha256"), field(&one, "weights_sha256"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
