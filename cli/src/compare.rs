@@ -24,6 +24,21 @@ pub struct RunResult {
     pub error: Option<String>,
 }
 
+/// How the report names an init with its bias start.
+fn label(init: InitSpec, bias: BiasSpec) -> String {
+    match bias {
+        BiasSpec::Default => init.to_string(),
+        BiasSpec::Zeros => format!("{init}, zero bias"),
+    }
+}
+
+/// The first entry of `items` equal to an earlier one.
+fn first_repeat<T: PartialEq>(items: &[T]) -> Option<&T> {
+    (1..items.len())
+        .find(|&i| items[..i].contains(&items[i]))
+        .map(|i| &items[i])
+}
+
 /// The runs of one init and their summary over seeds.
 pub struct InitResult {
     pub init: InitSpec,
@@ -33,10 +48,7 @@ pub struct InitResult {
 
 impl InitResult {
     pub fn label(&self) -> String {
-        match self.bias {
-            BiasSpec::Default => self.init.to_string(),
-            BiasSpec::Zeros => format!("{}, zero bias", self.init),
-        }
+        label(self.init, self.bias)
     }
 
     /// Mean over seeds of `f(run, epoch)` for each epoch all runs reached.
@@ -100,6 +112,15 @@ fn study(m: &ArgMatches) -> Result<Study, Failure> {
             .map_err(|_| format!("--seeds: {s:?} is not an unsigned integer"))
     };
     let seeds = parse_list(seeds, "--seeds", seed).map_err(Failure::input)?;
+    // A repeated entry would run the same work twice and show it as two
+    // rows (inits) or weigh one seed double in the means (seeds).
+    if let Some(&(init, bias)) = first_repeat(&inits) {
+        let name = label(init, bias);
+        return Err(Failure::input(format!("--inits lists {name} twice")));
+    }
+    if let Some(seed) = first_repeat(&seeds) {
+        return Err(Failure::input(format!("--seeds lists {seed} twice")));
+    }
     let epochs = parse_given(m, "epochs", |s| parse_count(s, "--epochs"))?.unwrap_or(15);
     if epochs == 0 {
         return Err(Failure::input("--epochs must be at least 1".into()));

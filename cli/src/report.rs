@@ -137,7 +137,7 @@ pub fn report_md(
     let layers: Vec<String> = s.layers.iter().map(usize::to_string).collect();
     let seeds: Vec<String> = s.seeds.iter().map(u64::to_string).collect();
     let mut out = format!(
-        "# Weight initialization on MNIST\n\n{} ReLU MLP, Adam (lr 0.001), batch 100, {} epochs, seeds {} \
+        "# Weight initialization on MNIST\n\n{} ReLU MLP, Adam (lr 0.001), batch 100, {} epoch{}, seed{} {} \
          ({} training and {} test images, pixels scaled to [0, 1]); accuracies are means over the seeds.\n\n{md_table}\n\
          ![test accuracy per epoch](accuracy.png)\n\n\
          N(0, 1) weights are about √fan_in times too large, so activations and gradients blow up layer by layer and the network learns worse; a constant start keeps every hidden unit \
@@ -146,6 +146,8 @@ pub fn report_md(
          | init | seed | final acc | weights sha256 |\n|---|---:|---:|---|\n",
         layers.join("-"),
         s.epochs,
+        if s.epochs == 1 { "" } else { "s" },
+        if seeds.len() == 1 { "" } else { "s" },
         seeds.join(", "),
         data.train.len,
         data.test.len

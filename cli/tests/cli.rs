@@ -74,6 +74,19 @@ fn bad_flags_exit_2_with_one_line() {
         "unknown bias init",
     );
     assert_bad_input(&["compare", "--seeds", "1,x"], "not an unsigned integer");
+    assert_bad_input(&["compare", "--seeds", "7,1,7"], "--seeds lists 7 twice");
+    assert_bad_input(
+        &["compare", "--inits", "normal,he-uniform,normal:1"],
+        "--inits lists normal twice",
+    );
+    assert_bad_input(
+        &[
+            "compare",
+            "--inits",
+            "constant:0.01/zeros,constant:0.01/zeros",
+        ],
+        "zero bias twice",
+    );
     assert_bad_input(&["eval"], "--model");
 }
 
