@@ -7,7 +7,8 @@
 //! batches (here random pixels and labels, which the net cannot fit: one
 //! batch repeated would drive the gradients and Adam's moments into
 //! subnormal numbers and time those instead). The forward pass and
-//! forward+backward are measured too, to show where the time goes. PyTorch's figure for the same work comes from
+//! forward+backward are measured too, to show where the time goes.
+//! PyTorch's figure for the same work comes from
 //! `../shared/bench/pytorch_step.py --threads 1` run alongside (37–40k
 //! samples/s when the targets were set).
 

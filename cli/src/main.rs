@@ -126,10 +126,10 @@ pub fn read_error(path: &str, e: &deepinit::checkpoint::CheckpointError) -> Fail
     }
 }
 
-/// Writes `json` (and a final newline) to `path`.
 /// Checks, before any work, that the files named by `flags` (those given)
-/// can be created: their directory exists and they are not directories. A
-/// typo in `--json` or `--save` then costs nothing instead of a whole run.
+/// have an existing directory and are not directories themselves (whether
+/// the directory is writable shows only when writing). A typo in `--json`
+/// or `--save` then costs nothing instead of a whole run.
 pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
     for flag in flags {
         let Some(path) = given(m, flag) else { continue };
@@ -153,6 +153,7 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Writes `json` (and a final newline) to `path`.
 pub fn write_json(path: &str, json: &json::Json) -> Result<(), Failure> {
     std::fs::write(path, format!("{json}\n"))
         .map_err(|e| Failure::runtime(format!("cannot write {path}: {e}")))
