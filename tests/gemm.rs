@@ -187,6 +187,10 @@ fn crosses_block_boundaries() {
         (40, 257, 50),
         (17, 17, 17),
         (45, 1024, 40),
+        // Row counts the AVX-512 10-row in-place tile takes (100 = 40 + 40
+        // + 20 in row blocks; 90 ends in a partial column tile).
+        (100, 300, 70),
+        (90, 120, 33),
     ];
     for (s, &(m, k, n)) in shapes.iter().enumerate() {
         for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
@@ -253,7 +257,13 @@ fn avx2_and_avx512_give_identical_bits() {
         eprintln!("skipped: this CPU lacks AVX2 or AVX-512");
         return;
     }
-    for (m, k, n) in [(300, 700, 290), (100, 256, 10), (1, 300, 513), (64, 64, 64)] {
+    for (m, k, n) in [
+        (300, 700, 290),
+        (100, 256, 10),
+        (1, 300, 513),
+        (64, 64, 64),
+        (100, 784, 256),
+    ] {
         assert_eq!(
             run_bits(m, k, n, Kernel::Avx2, 1),
             run_bits(m, k, n, Kernel::Avx512, 1),

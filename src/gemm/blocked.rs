@@ -50,12 +50,17 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
     let (mr, nr) = (ks.mr, ks.nr);
     // Rows of A contiguous along k are read in place when the kernel set can
     // (no packing; the rows of a micro-panel stay in L1 across the jr loop),
-    // unless they lie a multiple of 4 KiB apart.
+    // unless they lie a multiple of 4 KiB apart. The in-place kernel's tile
+    // height may differ from mr (see `Kernels::rows_for`).
     let in_place = if p.a.cs == 1 && !p.a.rs.is_multiple_of(IN_PLACE_ALIAS) {
-        ks.packed_rows
+        ks.rows_for(p.m)
     } else {
         None
     };
+    let tile_m = in_place.map_or(mr, |(h, _)| h);
+    // Row blocks hold whole tiles (MC is a multiple of mr; 40 rows for the
+    // 10-row tile).
+    let mc_max = MC / tile_m * tile_m;
     let a_len = packed_len(p.m.min(MC), kc_block(p.k), mr);
     let (wa, wb) = align64(ws).split_at_mut(a_len.next_multiple_of(16));
     let wb = align64(wb);
@@ -76,8 +81,8 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
             unsafe { pack(b_src, nc, kc, nr, wb, ks.pack_lines) };
             let beta = if pc == 0 { p.beta } else { 1.0 };
             // 3rd loop: row blocks of C and A.
-            for ic in (0..p.m).step_by(MC) {
-                let mc = MC.min(p.m - ic);
+            for ic in (0..p.m).step_by(mc_max) {
+                let mc = mc_max.min(p.m - ic);
                 let a_src = Src {
                     // SAFETY: (ic, pc) is an entry of A.
                     ptr: unsafe { p.a.ptr.add(ic * p.a.rs + pc * p.a.cs) },
@@ -119,8 +124,8 @@ struct Block {
 ///
 /// # Safety
 /// `wb` holds the packed panels of B for the block, and `wa` those of A
-/// unless `in_place` is given (A is then read from `p`); the block lies
-/// inside C.
+/// unless `in_place` is given (A is then read from `p` in tiles of the
+/// given height); the block lies inside C.
 #[inline]
 unsafe fn macro_loops(
     ks: &Kernels,
@@ -128,9 +133,10 @@ unsafe fn macro_loops(
     blk: &Block,
     wa: &[f32],
     wb: &[f32],
-    in_place: Option<RowsFn>,
+    in_place: Option<(usize, RowsFn)>,
 ) {
-    let (mr, nr, kc) = (ks.mr, ks.nr, blk.kc);
+    let (nr, kc) = (ks.nr, blk.kc);
+    let mr = in_place.map_or(ks.mr, |(h, _)| h);
     // 2nd loop: MR-tall micro-panels of Ã.
     for ir in (0..blk.mc).step_by(mr) {
         // 1st loop: NR-wide micro-panels of B̃.
@@ -147,7 +153,7 @@ unsafe fn macro_loops(
                 beta: blk.beta,
             };
             let b = wb[jr * kc..].as_ptr();
-            if let Some(rows) = in_place {
+            if let Some((_, rows)) = in_place {
                 let a = DirectA {
                     // SAFETY: (i, pc) is an entry of A.
                     ptr: unsafe { p.a.ptr.add(i * p.a.rs + blk.pc) },

@@ -41,6 +41,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         } else {
             packed_rows::<false>
         }),
+        packed_rows_tall: None,
     }
 }
 

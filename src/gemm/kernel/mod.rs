@@ -114,6 +114,22 @@ pub(crate) struct Kernels {
     /// The packed kernel with A read in place (rows of unit column stride
     /// need no packing), if this instruction set has one.
     pub packed_rows: Option<RowsFn>,
+    /// A taller in-place kernel `(rows, kernel)` with the same `nr`, for m
+    /// that it tiles with fewer wasted rows than `mr` (100 = 10 × 10
+    /// rows, where 8-row tiles compute 104).
+    pub packed_rows_tall: Option<(usize, RowsFn)>,
+}
+
+impl Kernels {
+    /// The in-place kernel for `m` rows and its tile height: the tall one
+    /// when it computes fewer rows than `mr`-row tiles do (ties keep `mr`).
+    pub(crate) fn rows_for(&self, m: usize) -> Option<(usize, RowsFn)> {
+        let base = self.packed_rows.map(|f| (self.mr, f));
+        match self.packed_rows_tall {
+            Some((h, f)) if m.next_multiple_of(h) < m.next_multiple_of(self.mr) => Some((h, f)),
+            _ => base,
+        }
+    }
 }
 
 /// Writes an accumulated tile `acc` (row-major, leading dimension `ld`) into C

@@ -34,6 +34,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         direct_masked: false,
         pack_lines: None,
         packed_rows: None,
+        packed_rows_tall: None,
     }
 }
 
