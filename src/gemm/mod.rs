@@ -63,7 +63,8 @@ pub const fn kc_block(k: usize) -> usize {
         k.div_ceil(k.div_ceil(KC))
     }
 }
-/// Rows of A per packed block (a multiple of every kernel's tile height).
+/// Rows of A per packed block (a multiple of every packed kernel's tile
+/// height; the 10-row in-place tile takes blocks of 40).
 pub(crate) const MC: usize = 48;
 /// Columns of B per packed block (a multiple of every kernel's tile width).
 pub(crate) const NC: usize = 1024;
