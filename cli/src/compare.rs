@@ -157,11 +157,13 @@ fn default_out() -> PathBuf {
     ))
 }
 
+/// Trains one (init, seed) run; `run` is `(index from 1, total)`, shown in
+/// its progress lines as `[index/total]`.
 fn run_one(
     s: &Study,
-    init: InitSpec,
-    bias: BiasSpec,
+    (init, bias): (InitSpec, BiasSpec),
     seed: u64,
+    run: (usize, usize),
     data: &deepinit::mnist::Mnist,
     mode: Mode,
 ) -> Result<RunResult, Failure> {
@@ -173,8 +175,8 @@ fn run_one(
         BiasInit::Default
     };
     (config.seed, config.epochs, config.threads) = (seed, s.epochs, s.threads);
-    let label = format!("{init} seed {seed}");
-    let mut progress = Progress::new(mode, label, s.epochs, config.batch_size);
+    let label = format!("[{}/{}] {}, seed {seed}", run.0, run.1, label(init, bias));
+    let mut progress = Progress::new(mode, label.clone(), s.epochs, config.batch_size);
     let mut trainer = Trainer::new(config).map_err(|e| Failure::input(e.to_string()))?;
     let mut epochs = Vec::new();
     let mut error = None;
@@ -182,7 +184,7 @@ fn run_one(
         match trainer.train_epoch(&data.train, &data.test, &mut progress) {
             Ok(e) => epochs.push(e),
             Err(e @ deepinit::train::TrainError::NonFiniteLoss { .. }) => {
-                progress.line(&format!("{init} seed {seed}: stopped, {e}"));
+                progress.line(&format!("{label}: stopped, {e}"));
                 error = Some(e.to_string());
                 break;
             }
@@ -263,10 +265,12 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let quiet = m.get_flag("quiet");
     let mode = Mode::detect(quiet);
     let mut results = Vec::new();
-    for &(init, bias) in &s.inits {
+    let total = s.inits.len() * s.seeds.len();
+    for (i, &(init, bias)) in s.inits.iter().enumerate() {
         let mut runs = Vec::new();
-        for &seed in &s.seeds {
-            runs.push(run_one(&s, init, bias, seed, &data, mode)?);
+        for (j, &seed) in s.seeds.iter().enumerate() {
+            let run = (i * s.seeds.len() + j + 1, total);
+            runs.push(run_one(&s, (init, bias), seed, run, &data, mode)?);
         }
         results.push(InitResult { init, bias, runs });
     }

@@ -82,7 +82,7 @@ impl Progress {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         bar.set_style(style);
-        let sep = if self.label.is_empty() { "" } else { " " };
+        let sep = if self.label.is_empty() { "" } else { ", " };
         bar.set_prefix(format!(
             "{}{sep}epoch {}/{}",
             self.label, p.epoch, self.epochs
@@ -111,7 +111,7 @@ impl Observer for Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        let sep = if self.label.is_empty() { "" } else { " " };
+        let sep = if self.label.is_empty() { "" } else { ", " };
         self.line(&format!(
             "{}{sep}epoch {}/{}: train loss {:.4}, test loss {:.4}, test accuracy {:.2} %, {:.2} s ({:.0} samples/s)",
             self.label,

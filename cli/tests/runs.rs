@@ -144,6 +144,15 @@ fn compare_writes_report_metrics_and_plot() {
     );
     let png = std::fs::read(out_dir.join("accuracy.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // stderr is not a terminal here: one line per epoch, numbered by run.
+    for line in [
+        "[1/4] xavier-uniform, seed 1, epoch 1/1:",
+        "[2/4] xavier-uniform, seed 2, epoch 1/1:",
+        "[3/4] constant:0.01, zero bias, seed 1, epoch 1/1:",
+        "[4/4] constant:0.01, zero bias, seed 2, epoch 1/1:",
+    ] {
+        assert!(out.stderr.contains(line), "{line} in {}", out.stderr);
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
