@@ -187,8 +187,9 @@ fn crosses_block_boundaries() {
         (40, 257, 50),
         (17, 17, 17),
         (45, 1024, 40),
-        // Row counts the AVX-512 10-row in-place tile takes (100 = 40 + 40
-        // + 20 in row blocks; 90 ends in a partial column tile).
+        // Row counts the AVX-512 10-row in-place tile takes, in row blocks
+        // of 40 (100 = 40 + 40 + 20, 90 = 40 + 40 + 10); 70 and 33 columns
+        // end in partial column tiles.
         (100, 300, 70),
         (90, 120, 33),
     ];

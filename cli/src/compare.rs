@@ -175,8 +175,8 @@ fn run_one(
         BiasInit::Default
     };
     (config.seed, config.epochs, config.threads) = (seed, s.epochs, s.threads);
-    let label = format!("[{}/{}] {}, seed {seed}", run.0, run.1, label(init, bias));
-    let mut progress = Progress::new(mode, label.clone(), s.epochs, config.batch_size);
+    let name = format!("[{}/{}] {}, seed {seed}", run.0, run.1, label(init, bias));
+    let mut progress = Progress::new(mode, name.clone(), s.epochs, config.batch_size);
     let mut trainer = Trainer::new(config).map_err(|e| Failure::input(e.to_string()))?;
     let mut epochs = Vec::new();
     let mut error = None;
@@ -184,7 +184,7 @@ fn run_one(
         match trainer.train_epoch(&data.train, &data.test, &mut progress) {
             Ok(e) => epochs.push(e),
             Err(e @ deepinit::train::TrainError::NonFiniteLoss { .. }) => {
-                progress.line(&format!("{label}: stopped, {e}"));
+                progress.line(&format!("{name}: stopped, {e}"));
                 error = Some(e.to_string());
                 break;
             }

@@ -127,11 +127,11 @@ impl Kernels {
     /// The in-place kernel for `m` rows and its tile height: the tall one
     /// when it computes fewer rows than `mr`-row tiles do (ties keep `mr`).
     pub(crate) fn rows_for(&self, m: usize) -> Option<(usize, RowsFn)> {
-        let base = self.packed_rows.map(|f| (self.mr, f));
-        match self.packed_rows_tall {
-            Some((h, f)) if m.next_multiple_of(h) < m.next_multiple_of(self.mr) => Some((h, f)),
-            _ => base,
-        }
+        let base = self.packed_rows?;
+        Some(match self.packed_rows_tall {
+            Some((h, f)) if m.next_multiple_of(h) < m.next_multiple_of(self.mr) => (h, f),
+            _ => (self.mr, base),
+        })
     }
 }
 
