@@ -244,24 +244,63 @@ fn write_outputs(
     Ok(text)
 }
 
+/// Creates the output directory (and its parents) and checks that files can
+/// be written in it, before any data is read or any network trained: a
+/// mistyped or read-only `--out` fails at once, not after the study. Returns
+/// whether the directory is new.
+fn prepare_out(out: &Path, given: bool) -> Result<bool, Failure> {
+    let fail = |what: String| {
+        let text = format!("--out {}: {what}", out.display());
+        if given {
+            Failure::input(text)
+        } else {
+            Failure::runtime(text)
+        }
+    };
+    if out.exists() && !out.is_dir() {
+        return Err(fail("exists and is not a directory".into()));
+    }
+    let created = !out.exists();
+    std::fs::create_dir_all(out).map_err(|e| fail(format!("cannot create the directory: {e}")))?;
+    let probe = out.join(format!(".deepinit-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            if created {
+                let _ = std::fs::remove_dir(out);
+            }
+            fail(format!("cannot write files in it: {e}"))
+        })?;
+    Ok(created)
+}
+
 /// Runs `deepinit compare`.
 pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let s = study(m)?;
     crate::check_outputs(m, &["json"])?;
-    let out = given(m, "out").map_or_else(default_out, PathBuf::from);
+    let given_out = given(m, "out");
+    let out = given_out.map_or_else(default_out, PathBuf::from);
+    let created = prepare_out(&out, given_out.is_some())?;
     let data = crate::data::load(
         m.get_flag("verify-data"),
         given(m, "data"),
         crate::limits(m, "train-limit")?,
         crate::limits(m, "test-limit")?,
-    )?;
-    if data.train.rows * data.train.cols != s.layers[0] || data.train.classes != 10 {
-        return Err(Failure::input(
-            "compare's networks take 784 pixels and 10 classes; the data differs".into(),
-        ));
-    }
-    std::fs::create_dir_all(&out)
-        .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", out.display())))?;
+    )
+    .and_then(|data| {
+        if data.train.rows * data.train.cols != s.layers[0] || data.train.classes != 10 {
+            return Err(Failure::input(
+                "compare's networks take 784 pixels and 10 classes; the data differs".into(),
+            ));
+        }
+        Ok(data)
+    })
+    .inspect_err(|_| {
+        if created {
+            // Only the empty leaf this run made; never anything the user had.
+            let _ = std::fs::remove_dir(&out);
+        }
+    })?;
     let quiet = m.get_flag("quiet");
     let mode = Mode::detect(quiet);
     let mut results = Vec::new();

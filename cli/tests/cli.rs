@@ -289,5 +289,24 @@ fn output_paths_are_checked_before_any_work() {
     let mut args = vec!["compare", "--json", no_dir];
     args.extend(data);
     assert_bad_input(&args, missing);
+    // compare's --out: an existing file, or a directory under a file, is
+    // refused before the (missing) data is looked at.
+    let file = dir.join("file");
+    std::fs::write(&file, b"kept").unwrap();
+    let mut args = vec!["compare", "--out", s(&file)];
+    args.extend(data);
+    assert_bad_input(&args, "exists and is not a directory");
+    let under = file.join("sub");
+    let mut args = vec!["compare", "--out", s(&under)];
+    args.extend(data);
+    assert_bad_input(&args, "cannot create the directory");
+    assert_eq!(std::fs::read(&file).unwrap(), b"kept");
+    // A new --out that passes the check is removed again when the data then
+    // fails to load, so a failed run leaves nothing behind.
+    let fresh = dir.join("fresh");
+    let mut args = vec!["compare", "--out", s(&fresh)];
+    args.extend(data);
+    assert_bad_input(&args, "/nonexistent-deepinit-data");
+    assert!(!fresh.exists(), "{} left behind", fresh.display());
     std::fs::remove_dir_all(dir).unwrap();
 }
