@@ -127,9 +127,10 @@ pub fn read_error(path: &str, e: &deepinit::checkpoint::CheckpointError) -> Fail
 }
 
 /// Checks, before any work, that the files named by `flags` (those given)
-/// have an existing directory and are not directories themselves (whether
-/// the directory is writable shows only when writing). A typo in `--json`
-/// or `--save` then costs nothing instead of a whole run.
+/// are not directories and lie in an existing directory where files can be
+/// written (a probe file is created and removed). A typo in `--json` or
+/// `--save`, or a read-only directory, then costs nothing instead of a whole
+/// run.
 pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
     for flag in flags {
         let Some(path) = given(m, flag) else { continue };
@@ -149,6 +150,17 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
                 dir.display()
             )));
         }
+        // A read-only directory fails now, not when the file is written
+        // after the training.
+        let probe = dir.join(format!(".deepinit-write-check-{}", std::process::id()));
+        std::fs::write(&probe, b"")
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(|e| {
+                Failure::input(format!(
+                    "--{flag} {path}: cannot write files in {}: {e}",
+                    dir.display()
+                ))
+            })?;
     }
     Ok(())
 }

@@ -289,6 +289,20 @@ fn output_paths_are_checked_before_any_work() {
     let mut args = vec!["compare", "--json", no_dir];
     args.extend(data);
     assert_bad_input(&args, missing);
+    // A directory where no file can be created (even by root): refused
+    // before the data is looked at, not after the training.
+    #[cfg(target_os = "linux")]
+    for flag in ["--save", "--json"] {
+        let mut args = vec!["train", flag, "/proc/deepinit-out"];
+        args.extend(data);
+        assert_bad_input(&args, "cannot write files in /proc");
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let mut args = vec!["compare", "--out", "/proc/deepinit-out"];
+        args.extend(data);
+        assert_bad_input(&args, "cannot create the directory");
+    }
     // compare's --out: an existing file, or a directory under a file, is
     // refused before the (missing) data is looked at.
     let file = dir.join("file");
