@@ -13,7 +13,10 @@ use crate::{Failure, given, parse_given, weights_sha256, write_json};
 use clap::ArgMatches;
 use deepinit::mlp::BiasInit;
 use deepinit::train::{EpochMetrics, TrainConfig, Trainer};
+use indicatif::MultiProgress;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// One (init, seed) run.
 pub struct RunResult {
@@ -91,7 +94,10 @@ pub struct Study {
     pub inits: Vec<(InitSpec, BiasSpec)>,
     pub seeds: Vec<u64>,
     pub epochs: usize,
+    /// Threads of each run.
     pub threads: usize,
+    /// Runs trained at once.
+    pub jobs: usize,
 }
 
 fn study(m: &ArgMatches) -> Result<Study, Failure> {
@@ -125,13 +131,21 @@ fn study(m: &ArgMatches) -> Result<Study, Failure> {
     if epochs == 0 {
         return Err(Failure::input("--epochs must be at least 1".into()));
     }
+    let jobs = parse_given(m, "jobs", |s| parse_count(s, "--jobs"))?.unwrap_or(1);
+    if jobs == 0 {
+        return Err(Failure::input("--jobs must be at least 1".into()));
+    }
+    // More jobs than runs would only idle.
+    let jobs = jobs.min(inits.len() * seeds.len());
+    let threads = (crate::threads(m)? / jobs).max(1);
     Ok(Study {
         arch,
         layers,
         inits,
         seeds,
         epochs,
-        threads: crate::threads(m)?,
+        threads,
+        jobs,
     })
 }
 
@@ -166,6 +180,7 @@ fn run_one(
     run: (usize, usize),
     data: &deepinit::mnist::Mnist,
     mode: Mode,
+    bars: Option<&MultiProgress>,
 ) -> Result<RunResult, Failure> {
     let mut config = TrainConfig::new(s.layers.clone());
     config.init = init.to_init();
@@ -177,6 +192,7 @@ fn run_one(
     (config.seed, config.epochs, config.threads) = (seed, s.epochs, s.threads);
     let name = format!("[{}/{}] {}, seed {seed}", run.0, run.1, label(init, bias));
     let mut progress = Progress::new(mode, name.clone(), s.epochs, config.batch_size);
+    progress.share(bars);
     let mut trainer = Trainer::new(config).map_err(|e| Failure::input(e.to_string()))?;
     let mut epochs = Vec::new();
     let mut error = None;
@@ -274,6 +290,49 @@ fn prepare_out(out: &Path, given: bool) -> Result<bool, Failure> {
     Ok(created)
 }
 
+/// Trains every (init, seed) run, `s.jobs` at a time; returns them init by
+/// init, seeds in order (whatever order they finished in). A failure stops
+/// the jobs from starting new runs and is returned.
+fn run_all(
+    s: &Study,
+    data: &deepinit::mnist::Mnist,
+    mode: Mode,
+) -> Result<Vec<RunResult>, Failure> {
+    let total = s.inits.len() * s.seeds.len();
+    let one = |k: usize, bars: Option<&MultiProgress>| {
+        let (init, seed) = (s.inits[k / s.seeds.len()], s.seeds[k % s.seeds.len()]);
+        run_one(s, init, seed, (k + 1, total), data, mode, bars)
+    };
+    if s.jobs == 1 {
+        return (0..total).map(|k| one(k, None)).collect();
+    }
+    let bars = (mode == Mode::Bar).then(MultiProgress::new);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let done: Mutex<Vec<Option<Result<RunResult, Failure>>>> =
+        Mutex::new((0..total).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..s.jobs {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= total {
+                        break;
+                    }
+                    let result = one(k, bars.as_ref());
+                    failed.fetch_or(result.is_err(), Ordering::Relaxed);
+                    done.lock().unwrap_or_else(PoisonError::into_inner)[k] = Some(result);
+                }
+            });
+        }
+    });
+    let done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // The first failure in run order, else every run (all were trained).
+    done.into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Failure::runtime("a run was not trained".into()))))
+        .collect()
+}
+
 /// Runs `deepinit compare`.
 pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let s = study(m)?;
@@ -303,16 +362,16 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     })?;
     let quiet = m.get_flag("quiet");
     let mode = Mode::detect(quiet);
-    let mut results = Vec::new();
-    let total = s.inits.len() * s.seeds.len();
-    for (i, &(init, bias)) in s.inits.iter().enumerate() {
-        let mut runs = Vec::new();
-        for (j, &seed) in s.seeds.iter().enumerate() {
-            let run = (i * s.seeds.len() + j + 1, total);
-            runs.push(run_one(&s, (init, bias), seed, run, &data, mode)?);
-        }
-        results.push(InitResult { init, bias, runs });
-    }
+    let mut runs = run_all(&s, &data, mode)?.into_iter();
+    let results: Vec<InitResult> = s
+        .inits
+        .iter()
+        .map(|&(init, bias)| InitResult {
+            init,
+            bias,
+            runs: runs.by_ref().take(s.seeds.len()).collect(),
+        })
+        .collect();
     let text = write_outputs(m, &out, &s, &results, &data)?;
     if !quiet {
         say!("{}", text.trim_end());

@@ -3,7 +3,7 @@
 //! with `--quiet`. The library reports through `deepinit::train::Observer`.
 
 use deepinit::train::{BatchProgress, EpochMetrics, Observer};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -38,6 +38,8 @@ pub struct Progress {
     epochs: usize,
     batch_size: usize,
     bar: Option<ProgressBar>,
+    /// Bars of runs shown at the same time, when this is one of them.
+    bars: Option<MultiProgress>,
     epoch_start: Instant,
     run_start: Instant,
     /// Seconds from the start of the run to the end of each epoch's evaluation.
@@ -54,16 +56,28 @@ impl Progress {
             epochs,
             batch_size,
             bar: None,
+            bars: None,
             epoch_start: now,
             run_start: now,
             elapsed: Vec::new(),
         }
     }
 
-    /// Prints a line in the progress stream (above the bar if one is shown).
+    /// Shows this run's bars among `bars` (other runs' bars stay on screen
+    /// beside it) instead of alone.
+    pub fn share(&mut self, bars: Option<&MultiProgress>) {
+        self.bars = bars.cloned();
+    }
+
+    /// Prints a line in the progress stream (above the bars if any are shown).
     pub fn line(&self, text: &str) {
         match (&self.bar, self.mode) {
             (_, Mode::Quiet) => {}
+            (_, Mode::Bar) if self.bars.is_some() => {
+                if let Some(bars) = &self.bars {
+                    let _ = bars.println(text);
+                }
+            }
             (Some(bar), _) => bar.println(text),
             (None, _) => {
                 use std::io::Write as _;
@@ -78,6 +92,10 @@ impl Progress {
             return;
         }
         let bar = ProgressBar::new(p.batches as u64);
+        let bar = match &self.bars {
+            Some(bars) => bars.add(bar),
+            None => bar,
+        };
         let style = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");

@@ -119,6 +119,7 @@ pub fn metrics_json(s: &Study, results: &[InitResult]) -> Json {
             Json::Arr(s.seeds.iter().map(|&x| Json::Int(x)).collect()),
         ),
         ("threads", Json::int(s.threads)),
+        ("jobs", Json::int(s.jobs)),
         (
             "summary",
             Json::Arr(results.iter().map(summary_json).collect()),
@@ -136,13 +137,23 @@ pub fn report_md(
 ) -> String {
     let layers: Vec<String> = s.layers.iter().map(usize::to_string).collect();
     let seeds: Vec<String> = s.seeds.iter().map(u64::to_string).collect();
+    let jobs = if s.jobs > 1 {
+        format!(
+            "The runs were trained {} at a time with {} thread{} each: their seconds are those of runs sharing the machine.\n\n",
+            s.jobs,
+            s.threads,
+            if s.threads == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
     let mut out = format!(
         "# Weight initialization on MNIST\n\n{} ReLU MLP, Adam (lr 0.001), batch 100, {} epoch{}, seed{} {} \
          ({} training and {} test images, pixels scaled to [0, 1]); accuracies are means over the seeds.\n\n{md_table}\n\
          ![test accuracy per epoch](accuracy.png)\n\n\
          N(0, 1) weights are about √fan_in times too large, so activations and gradients blow up layer by layer and the network learns worse; a constant start keeps every hidden unit \
          identical (with zero biases they never learn different features); Xavier (Glorot & Bengio 2010) and \
-         He (He et al. 2015) scale the weights to the fan-in and fan-out and learn well.\n\n## Runs\n\n\
+         He (He et al. 2015) scale the weights to the fan-in and fan-out and learn well.\n\n{jobs}## Runs\n\n\
          | init | seed | final acc | weights sha256 |\n|---|---:|---:|---|\n",
         layers.join("-"),
         s.epochs,

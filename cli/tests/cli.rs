@@ -87,6 +87,8 @@ fn bad_flags_exit_2_with_one_line() {
         ],
         "zero bias twice",
     );
+    assert_bad_input(&["compare", "--jobs", "0"], "--jobs must be at least 1");
+    assert_bad_input(&["compare", "--jobs", "two"], "--jobs");
     assert_bad_input(&["eval"], "--model");
 }
 

@@ -156,6 +156,44 @@ fn compare_writes_report_metrics_and_plot() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Two runs at a time train the same networks as one at a time: the same
+/// weights, run by run, in the same order in metrics.json.
+#[test]
+fn compare_jobs_train_the_same_networks() {
+    let dir = scratch("compare-jobs");
+    let study = [
+        "compare",
+        "--inits",
+        "xavier-uniform,he-normal",
+        "--seeds",
+        "1,2,3",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "500",
+        "--test-limit",
+        "200",
+    ];
+    let mut shas = Vec::new();
+    for jobs in ["1", "2"] {
+        let out_dir = dir.join(format!("jobs{jobs}"));
+        let out = deepinit(&[&study[..], &["--jobs", jobs, "--out", s(&out_dir)]].concat());
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        for k in 1..=6 {
+            assert!(out.stderr.contains(&format!("[{k}/6] ")), "{}", out.stderr);
+        }
+        let metrics = std::fs::read_to_string(out_dir.join("metrics.json")).unwrap();
+        assert_eq!(field(&metrics, "jobs"), jobs);
+        assert_eq!(fields(&metrics, "seed"), ["1", "2", "3", "1", "2", "3"]);
+        let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+        assert_eq!(report.contains("2 at a time"), jobs == "2", "{report}");
+        shas.push(fields(&metrics, "weights_sha256"));
+    }
+    assert_eq!(shas[0].len(), 6);
+    assert_eq!(shas[0], shas[1]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn eval_reproduces_the_accuracy_train_reported() {
     let dir = scratch("eval");
