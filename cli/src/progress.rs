@@ -71,15 +71,13 @@ impl Progress {
 
     /// Prints a line in the progress stream (above the bars if any are shown).
     pub fn line(&self, text: &str) {
-        match (&self.bar, self.mode) {
-            (_, Mode::Quiet) => {}
-            (_, Mode::Bar) if self.bars.is_some() => {
-                if let Some(bars) = &self.bars {
-                    let _ = bars.println(text);
-                }
+        match (&self.bar, &self.bars, self.mode) {
+            (_, _, Mode::Quiet) => {}
+            (_, Some(bars), Mode::Bar) => {
+                let _ = bars.println(text);
             }
-            (Some(bar), _) => bar.println(text),
-            (None, _) => {
+            (Some(bar), _, _) => bar.println(text),
+            (None, _, _) => {
                 use std::io::Write as _;
                 let _ = writeln!(std::io::stderr(), "{text}");
             }
