@@ -278,15 +278,12 @@ fn prepare_out(out: &Path, given: bool) -> Result<bool, Failure> {
     }
     let created = !out.exists();
     std::fs::create_dir_all(out).map_err(|e| fail(format!("cannot create the directory: {e}")))?;
-    let probe = out.join(format!(".deepinit-write-check-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| {
-            if created {
-                let _ = std::fs::remove_dir(out);
-            }
-            fail(format!("cannot write files in it: {e}"))
-        })?;
+    crate::probe_writable(out).map_err(|e| {
+        if created {
+            let _ = std::fs::remove_dir(out);
+        }
+        fail(format!("cannot write files in it: {e}"))
+    })?;
     Ok(created)
 }
 

@@ -152,17 +152,21 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
         }
         // A read-only directory fails now, not when the file is written
         // after the training.
-        let probe = dir.join(format!(".deepinit-write-check-{}", std::process::id()));
-        std::fs::write(&probe, b"")
-            .and_then(|()| std::fs::remove_file(&probe))
-            .map_err(|e| {
-                Failure::input(format!(
-                    "--{flag} {path}: cannot write files in {}: {e}",
-                    dir.display()
-                ))
-            })?;
+        probe_writable(dir).map_err(|e| {
+            Failure::input(format!(
+                "--{flag} {path}: cannot write files in {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
     Ok(())
+}
+
+/// Whether files can be written in `dir`: creates a probe file there and
+/// removes it.
+pub fn probe_writable(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".deepinit-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe))
 }
 
 /// Writes `json` (and a final newline) to `path`.
