@@ -5,7 +5,6 @@
 
 mod common;
 
-use deepinit::activation::Activation;
 use deepinit::init::Init;
 use deepinit::mnist::Dataset;
 use deepinit::optim::{OptimizerConfig, SgdConfig};
@@ -207,6 +206,7 @@ fn datasets_that_do_not_fit_are_typed_errors() {
 #[cfg(feature = "parallel")]
 #[test]
 fn one_and_two_threads_give_identical_bits() {
+    use deepinit::activation::Activation;
     let (train, test) = common::mnist(400, 100);
     for act in [Activation::Relu, Activation::Sigmoid, Activation::Tanh] {
         let run = |threads| {

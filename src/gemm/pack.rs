@@ -127,6 +127,7 @@ unsafe fn transpose4_lines(src: Src, i0: usize, kc: usize, w: usize, panel: &mut
     let l: [*const f32; 4] =
         core::array::from_fn(|r| unsafe { src.ptr.add((i0 + r) * src.s_line) });
     let d = panel.as_mut_ptr();
+    #[cfg(target_arch = "x86_64")]
     let full = kc / 4 * 4;
     #[cfg(target_arch = "x86_64")]
     for p in (0..full).step_by(4) {
@@ -210,6 +211,7 @@ mod tests {
     /// tails of every length mod 16, and zero padding.
     #[test]
     fn every_packing_path_matches_the_reference() {
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut fast: Vec<Option<PackLinesFn>> = vec![None];
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f") {

@@ -74,6 +74,7 @@ impl DirectA {
     /// The first-entry pointers of an `R`-row micro-panel read in place;
     /// rows past `self.rows` repeat the last row (valid memory; the kernels
     /// never store those tile rows).
+    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     pub(crate) fn row_ptrs<const R: usize>(&self) -> [*const f32; R] {
         debug_assert!(self.cs == 1 && (1..=R).contains(&self.rows));
