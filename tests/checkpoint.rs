@@ -3,12 +3,14 @@
 //! validation, and the atomicity of saving.
 #![cfg(feature = "std")]
 
+mod common;
+
 use deepinit::checkpoint::{Checkpoint, CheckpointError, keys, temp_path};
 use std::fs;
 use std::path::PathBuf;
 
 fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("deepinit-ckpt-{name}-{}", std::process::id()));
+    let dir = common::scratch_path(&format!("ckpt-{name}"));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     dir

@@ -2,6 +2,8 @@
 //! bit-identically, for Adam and for SGD with momentum.
 #![cfg(feature = "std")]
 
+mod common;
+
 use deepinit::checkpoint::{Checkpoint, CheckpointError};
 use deepinit::mnist::Dataset;
 use deepinit::optim::{AdamConfig, OptimizerConfig, SgdConfig};
@@ -58,10 +60,7 @@ fn resume_matches_one_run(name: &str, optimizer: OptimizerConfig) {
 
     let mut first = Trainer::new(config(optimizer, 1)).unwrap();
     first.run(&train, &test, &mut ()).unwrap();
-    let path = std::env::temp_dir().join(format!(
-        "deepinit-state-{name}-{}.safetensors",
-        std::process::id()
-    ));
+    let path = common::scratch_path(&format!("state-{name}")).with_extension("safetensors");
     Checkpoint::from_train_state(&first.state(), first.config())
         .save(&path)
         .unwrap();

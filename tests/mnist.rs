@@ -85,6 +85,7 @@ fn child(env: Option<&str>, expect: &str) {
 }
 
 #[test]
+#[cfg_attr(target_os = "wasi", ignore = "WASI has no child processes")]
 fn env_var_then_default() {
     child(Some("/some/where"), "/some/where");
     child(None, DEFAULT_DATA_DIR);

@@ -23,3 +23,13 @@ pub fn mnist(train: usize, test: usize) -> (Dataset, Dataset) {
     });
     (subset(&full.train, train), subset(&full.test, test))
 }
+
+/// A scratch path `CARGO_TARGET_TMPDIR/deepinit-{name}-{nanoseconds}`, new
+/// for each call in practice, so that concurrent runs of the tests do not
+/// share files (process ids, the usual tag, do not exist on WASI).
+pub fn scratch_path(name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("deepinit-{name}-{nanos}"))
+}
