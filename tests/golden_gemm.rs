@@ -1,0 +1,215 @@
+//! Golden values of `Precision::Portable` GEMM: the exact bits of seeded
+//! products, pinned once from this implementation. Portable precision rounds
+//! every product, then every sum (never fused), in one order over k, so the
+//! bits must be the same from every kernel and thread count, in every build,
+//! and on every target: CI runs this file natively, with
+//! `-C target-cpu=native`, on aarch64 (under QEMU) and on wasm32-wasip1 (under
+//! wasmtime).
+//!
+//! Each case checks that every kernel and thread count gives the bits of
+//! `gemm_naive` (the definition, one scalar operation at a time), then the
+//! FNV-1a-64 hash of the f32 bit patterns of C (row by row, little-endian
+//! bytes) and its first entries against the pinned values.
+
+use deepinit::gemm::naive::gemm_naive;
+use deepinit::gemm::{GemmConfig, Kernel, Precision, gemm_with, gemm_workspace_len};
+use deepinit::{MatMut, MatRef, rng};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// FNV-1a, 64 bits, over the little-endian bytes of the f32 bit patterns.
+fn fnv1a64(values: impl IntoIterator<Item = f32>) -> u64 {
+    values
+        .into_iter()
+        .flat_map(|v| v.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+}
+
+/// `len` values uniform in [-1, 1) from seed 42 and the given stream tag.
+fn values(len: usize, tag: u64) -> Vec<f32> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42 ^ tag);
+    let mut out = vec![0.0; len];
+    rng::fill_uniform(&mut out, &mut rng);
+    out.iter_mut().for_each(|v| *v = 2.0 * *v - 1.0);
+    out
+}
+
+/// Every (kernel, threads) this build and CPU can run.
+fn configs() -> Vec<GemmConfig> {
+    let threads: &[usize] = if cfg!(feature = "parallel") {
+        &[1, 2]
+    } else {
+        &[1]
+    };
+    Kernel::ALL
+        .into_iter()
+        .filter(|k| k.is_supported())
+        .flat_map(|kernel| {
+            threads.iter().map(move |&threads| GemmConfig {
+                kernel,
+                precision: Precision::Portable,
+                threads,
+            })
+        })
+        .collect()
+}
+
+/// The layouts of one case: A is stored `a_rows × a_cols` row-major and
+/// used transposed when `a_t`; B likewise; C is `m × n` inside a row-major
+/// buffer of row stride `c_stride` (the gap must stay untouched).
+struct Case {
+    name: &'static str,
+    m: usize,
+    k: usize,
+    n: usize,
+    a_t: bool,
+    b_t: bool,
+    c_stride: usize,
+    alpha: f32,
+    beta: f32,
+    first: [u32; 4],
+    hash: u64,
+}
+
+fn run(case: &Case) {
+    let (m, k, n) = (case.m, case.k, case.n);
+    let a_data = values(m * k, 1);
+    let b_data = values(k * n, 2);
+    let c0 = values(m * case.c_stride, 3);
+    let a = if case.a_t {
+        MatRef::from_row_major(&a_data, k, m).unwrap().t()
+    } else {
+        MatRef::from_row_major(&a_data, m, k).unwrap()
+    };
+    let b = if case.b_t {
+        MatRef::from_row_major(&b_data, n, k).unwrap().t()
+    } else {
+        MatRef::from_row_major(&b_data, k, n).unwrap()
+    };
+    // The definition, one scalar operation at a time, in the canonical order.
+    let mut reference = c0.clone();
+    let c = MatMut::from_strided(&mut reference, m, n, case.c_stride, 1).unwrap();
+    gemm_naive(Precision::Portable, case.alpha, a, b, case.beta, c);
+    let mut ws = vec![0.0; gemm_workspace_len(m, k, n)];
+    for config in configs() {
+        let mut c_data = c0.clone();
+        let c = MatMut::from_strided(&mut c_data, m, n, case.c_stride, 1).unwrap();
+        gemm_with(&config, case.alpha, a, b, case.beta, c, &mut ws);
+        let rows = || c_data.chunks(case.c_stride).map(|row| &row[..n]);
+        let hash = fnv1a64(rows().flatten().copied());
+        let first: Vec<u32> = rows().flatten().take(4).map(|v| v.to_bits()).collect();
+        let gaps_kept = c_data
+            .chunks(case.c_stride)
+            .zip(c0.chunks(case.c_stride))
+            .all(|(got, old)| got[n..].iter().zip(&old[n..]).all(|(x, y)| x == y));
+        assert!(gaps_kept, "{}: {config:?} wrote into C's gaps", case.name);
+        let same = c_data
+            .iter()
+            .zip(&reference)
+            .all(|(x, y)| x.to_bits() == y.to_bits());
+        assert!(same, "{}: {config:?} differs from gemm_naive", case.name);
+        if hash != case.hash || first != case.first {
+            let hex: Vec<String> = first.iter().map(|b| format!("0x{b:08x}")).collect();
+            panic!(
+                "{}: {config:?}: golden mismatch, got\n    first: [{}],\n    hash: 0x{hash:016x},",
+                case.name,
+                hex.join(", ")
+            );
+        }
+    }
+}
+
+#[test]
+fn golden_small_all_transposes() {
+    // 37 × 300 · 300 × 53: crosses KC = 256, partial row and column tiles,
+    // both operands transposed views, β ≠ 0 reads C.
+    run(&Case {
+        name: "small",
+        m: 37,
+        k: 300,
+        n: 53,
+        a_t: true,
+        b_t: true,
+        c_stride: 60,
+        alpha: 0.75,
+        beta: -0.5,
+        first: [0x3e5dff1c, 0xc0445ac4, 0xc075158e, 0xc0038c20],
+        hash: 0xe20a3621a65be52b,
+    });
+}
+
+#[test]
+fn golden_layer_forward() {
+    // The first layer's forward product of a 784-256-… MLP at batch 100:
+    // X [100 × 784] · Wᵀ with W stored [256 × 784].
+    run(&Case {
+        name: "layer forward",
+        m: 100,
+        k: 784,
+        n: 256,
+        a_t: false,
+        b_t: true,
+        c_stride: 256,
+        alpha: 1.0,
+        beta: 0.0,
+        first: [0xc0e780e3, 0xc0189ea0, 0xc1416288, 0x3f9880b0],
+        hash: 0xa8c4c0d58a8b1b5b,
+    });
+}
+
+#[test]
+fn golden_weight_gradient() {
+    // The weight gradient Δᵀ · X: (100 × 256)ᵀ · 100 × 784, accumulated
+    // (β = 1) into a gradient buffer.
+    run(&Case {
+        name: "weight gradient",
+        m: 256,
+        k: 100,
+        n: 784,
+        a_t: true,
+        b_t: false,
+        c_stride: 784,
+        alpha: 1.0,
+        beta: 1.0,
+        first: [0xbfaf0982, 0x3e995702, 0xbfab2198, 0x411d8940],
+        hash: 0xc74461c9d0f71613,
+    });
+}
+
+#[test]
+fn golden_narrow() {
+    // The output layer's forward product: 100 × 256 · (10 × 256)ᵀ.
+    run(&Case {
+        name: "narrow",
+        m: 100,
+        k: 256,
+        n: 10,
+        a_t: false,
+        b_t: true,
+        c_stride: 13,
+        alpha: 1.0,
+        beta: 0.0,
+        first: [0xc0a22306, 0x3fe18c06, 0xc0f18fdf, 0x3f6b46b7],
+        hash: 0xd066fd2fbfbf9d6f,
+    });
+}
+
+#[test]
+fn golden_matrix_vector() {
+    // Batch-1 inference: W [256 × 784] · x, i.e. n = 1.
+    run(&Case {
+        name: "matrix-vector",
+        m: 256,
+        k: 784,
+        n: 1,
+        a_t: false,
+        b_t: false,
+        c_stride: 2,
+        alpha: 1.0,
+        beta: 0.0,
+        first: [0xc0e780e3, 0x40b1208e, 0xc12b4d22, 0x4147af4a],
+        hash: 0x499bfa69e9c182bf,
+    });
+}
