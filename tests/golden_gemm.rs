@@ -60,7 +60,6 @@ fn configs() -> Vec<GemmConfig> {
 /// used transposed when `a_t`; B likewise; C is `m × n` inside a row-major
 /// buffer of row stride `c_stride` (the gap must stay untouched).
 struct Case {
-    name: &'static str,
     m: usize,
     k: usize,
     n: usize,
@@ -73,7 +72,7 @@ struct Case {
     hash: u64,
 }
 
-fn run(case: &Case) {
+fn run(name: &str, case: &Case) {
     let (m, k, n) = (case.m, case.k, case.n);
     let a_data = values(m * k, 1);
     let b_data = values(k * n, 2);
@@ -104,112 +103,31 @@ fn run(case: &Case) {
             .chunks(case.c_stride)
             .zip(c0.chunks(case.c_stride))
             .all(|(got, old)| got[n..].iter().zip(&old[n..]).all(|(x, y)| x == y));
-        assert!(gaps_kept, "{}: {config:?} wrote into C's gaps", case.name);
+        assert!(gaps_kept, "{}: {config:?} wrote into C's gaps", name);
         let same = c_data
             .iter()
             .zip(&reference)
             .all(|(x, y)| x.to_bits() == y.to_bits());
-        assert!(same, "{}: {config:?} differs from gemm_naive", case.name);
+        assert!(same, "{}: {config:?} differs from gemm_naive", name);
         if hash != case.hash || first != case.first {
             let hex: Vec<String> = first.iter().map(|b| format!("0x{b:08x}")).collect();
             panic!(
                 "{}: {config:?}: golden mismatch, got\n    first: [{}],\n    hash: 0x{hash:016x},",
-                case.name,
+                name,
                 hex.join(", ")
             );
         }
     }
 }
 
-#[test]
-fn golden_small_all_transposes() {
-    // 37 × 300 · 300 × 53: crosses KC = 256, partial row and column tiles,
-    // both operands transposed views, β ≠ 0 reads C.
-    run(&Case {
-        name: "small",
-        m: 37,
-        k: 300,
-        n: 53,
-        a_t: true,
-        b_t: true,
-        c_stride: 60,
-        alpha: 0.75,
-        beta: -0.5,
-        first: [0x3e5dff1c, 0xc0445ac4, 0xc075158e, 0xc0038c20],
-        hash: 0xe20a3621a65be52b,
-    });
+/// `golden_gemm! { name: Case { … }; … }` defines one test per case.
+macro_rules! golden_gemm {
+    ($($name:ident: Case { $($field:ident: $value:expr),* $(,)? };)*) => {$(
+        #[test]
+        fn $name() {
+            run(stringify!($name), &Case { $($field: $value),* });
+        }
+    )*};
 }
 
-#[test]
-fn golden_layer_forward() {
-    // The first layer's forward product of a 784-256-… MLP at batch 100:
-    // X [100 × 784] · Wᵀ with W stored [256 × 784].
-    run(&Case {
-        name: "layer forward",
-        m: 100,
-        k: 784,
-        n: 256,
-        a_t: false,
-        b_t: true,
-        c_stride: 256,
-        alpha: 1.0,
-        beta: 0.0,
-        first: [0xc0e780e3, 0xc0189ea0, 0xc1416288, 0x3f9880b0],
-        hash: 0xa8c4c0d58a8b1b5b,
-    });
-}
-
-#[test]
-fn golden_weight_gradient() {
-    // The weight gradient Δᵀ · X: (100 × 256)ᵀ · 100 × 784, accumulated
-    // (β = 1) into a gradient buffer.
-    run(&Case {
-        name: "weight gradient",
-        m: 256,
-        k: 100,
-        n: 784,
-        a_t: true,
-        b_t: false,
-        c_stride: 784,
-        alpha: 1.0,
-        beta: 1.0,
-        first: [0xbfaf0982, 0x3e995702, 0xbfab2198, 0x411d8940],
-        hash: 0xc74461c9d0f71613,
-    });
-}
-
-#[test]
-fn golden_narrow() {
-    // The output layer's forward product: 100 × 256 · (10 × 256)ᵀ.
-    run(&Case {
-        name: "narrow",
-        m: 100,
-        k: 256,
-        n: 10,
-        a_t: false,
-        b_t: true,
-        c_stride: 13,
-        alpha: 1.0,
-        beta: 0.0,
-        first: [0xc0a22306, 0x3fe18c06, 0xc0f18fdf, 0x3f6b46b7],
-        hash: 0xd066fd2fbfbf9d6f,
-    });
-}
-
-#[test]
-fn golden_matrix_vector() {
-    // Batch-1 inference: W [256 × 784] · x, i.e. n = 1.
-    run(&Case {
-        name: "matrix-vector",
-        m: 256,
-        k: 784,
-        n: 1,
-        a_t: false,
-        b_t: false,
-        c_stride: 2,
-        alpha: 1.0,
-        beta: 0.0,
-        first: [0xc0e780e3, 0x40b1208e, 0xc12b4d22, 0x4147af4a],
-        hash: 0x499bfa69e9c182bf,
-    });
-}
+include!("golden/gemm.rs");

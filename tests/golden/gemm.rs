@@ -1,0 +1,82 @@
+// Golden values of `Precision::Portable` GEMM: seeded products shaped as an
+// MLP's (operands uniform in [-1, 1) from seed 42, see `values` in
+// tests/golden_gemm.rs), each pinning the first four entries of C and the
+// FNV-1a-64 hash of all its f32 bit patterns (row by row, little-endian).
+// Pinned once from this implementation; changing one is a breaking change.
+//
+// Included by tests/golden_gemm.rs and by the Cortex-M firmware in
+// embedded/, each with its own `golden_gemm!` macro and `Case` type.
+golden_gemm! {
+    // 37 × 300 · 300 × 53: crosses KC = 256, partial row and column tiles,
+    // both operands transposed views, β ≠ 0 reads C.
+    small_all_transposes: Case {
+        m: 37,
+        k: 300,
+        n: 53,
+        a_t: true,
+        b_t: true,
+        c_stride: 60,
+        alpha: 0.75,
+        beta: -0.5,
+        first: [0x3e5dff1c, 0xc0445ac4, 0xc075158e, 0xc0038c20],
+        hash: 0xe20a3621a65be52b,
+    };
+
+    // The first layer's forward product of a 784-256-… MLP at batch 100:
+    // X [100 × 784] · Wᵀ with W stored [256 × 784].
+    layer_forward: Case {
+        m: 100,
+        k: 784,
+        n: 256,
+        a_t: false,
+        b_t: true,
+        c_stride: 256,
+        alpha: 1.0,
+        beta: 0.0,
+        first: [0xc0e780e3, 0xc0189ea0, 0xc1416288, 0x3f9880b0],
+        hash: 0xa8c4c0d58a8b1b5b,
+    };
+
+    // The weight gradient Δᵀ · X: (100 × 256)ᵀ · 100 × 784, accumulated
+    // (β = 1) into a gradient buffer.
+    weight_gradient: Case {
+        m: 256,
+        k: 100,
+        n: 784,
+        a_t: true,
+        b_t: false,
+        c_stride: 784,
+        alpha: 1.0,
+        beta: 1.0,
+        first: [0xbfaf0982, 0x3e995702, 0xbfab2198, 0x411d8940],
+        hash: 0xc74461c9d0f71613,
+    };
+
+    // The output layer's forward product: 100 × 256 · (10 × 256)ᵀ.
+    narrow: Case {
+        m: 100,
+        k: 256,
+        n: 10,
+        a_t: false,
+        b_t: true,
+        c_stride: 13,
+        alpha: 1.0,
+        beta: 0.0,
+        first: [0xc0a22306, 0x3fe18c06, 0xc0f18fdf, 0x3f6b46b7],
+        hash: 0xd066fd2fbfbf9d6f,
+    };
+
+    // Batch-1 inference: W [256 × 784] · x, i.e. n = 1.
+    matrix_vector: Case {
+        m: 256,
+        k: 784,
+        n: 1,
+        a_t: false,
+        b_t: false,
+        c_stride: 2,
+        alpha: 1.0,
+        beta: 0.0,
+        first: [0xc0e780e3, 0x40b1208e, 0xc12b4d22, 0x4147af4a],
+        hash: 0x499bfa69e9c182bf,
+    };
+}
