@@ -1,0 +1,217 @@
+//! deepinit's golden values, computed on a Cortex-M4F.
+//!
+//! The firmware fills every initializer's 784×256 buffer at seed 42 and runs
+//! every portable-precision GEMM case, exactly as `tests/init_golden.rs` and
+//! `tests/golden_gemm.rs` do on the host, and compares the bits with the same
+//! tables (`tests/golden/`, included below). It prints one line per value
+//! over semihosting and exits QEMU with status 0 only if every value matched:
+//! the seeded weights and the portable products of a Cortex-M4F are the host's,
+//! bit for bit.
+//!
+//! Run it with `cargo run --release` in this directory (needs the
+//! `thumbv7em-none-eabihf` target and `qemu-system-arm`).
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::mem::MaybeUninit;
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+use deepinit::gemm::{GemmConfig, Kernel, Precision, gemm_with, gemm_workspace_len};
+use deepinit::init::{Distribution, FanMode, Fans, Init, Nonlinearity};
+use deepinit::{MatMut, MatRef, rng};
+use embedded_alloc::LlffHeap;
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The heap: the largest case (the 100×784·(256×784)ᵀ product) holds
+/// about 1.4 MB of operands; the stack takes what RAM is left.
+/// The heap: the largest case (the 100×784·(256×784)ᵀ product) holds
+/// about 1.4 MB of operands; the stack takes what RAM is left.
+const HEAP_BYTES: usize = 3 << 20;
+
+/// Table entries this board cannot hold, with the reason.
+const SKIPPED: &[(&str, &str)] = &[(
+    "orthogonal",
+    "its f64 QR factors need 3.2 MB besides the 0.8 MB output; the board has 4 MiB of RAM",
+)];
+
+#[global_allocator]
+static HEAP: LlffHeap = LlffHeap::empty();
+
+/// FNV-1a, 64 bits, over the little-endian bytes of the f32 bit patterns.
+fn fnv1a64<'a>(values: impl IntoIterator<Item = &'a f32>) -> u64 {
+    values
+        .into_iter()
+        .flat_map(|v| v.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+}
+
+/// Prints the outcome of one value; true if it matched.
+fn report(name: &str, first: &[u32], hash: u64, want_first: &[u32], want_hash: u64) -> bool {
+    let ok = first == want_first && hash == want_hash;
+    if ok {
+        hprintln!("ok       {}", name);
+    } else {
+        hprintln!(
+            "MISMATCH {}: first {:08x?}, hash {:016x}",
+            name,
+            first,
+            hash
+        );
+    }
+    ok
+}
+
+/// Fills the 784×256 buffer with `init` at seed 42 and checks it.
+fn check_init(name: &str, init: Init, first: [u32; 16], hash: u64) -> bool {
+    if let Some((_, why)) = SKIPPED.iter().find(|(skip, _)| *skip == name) {
+        hprintln!("skipped  {}: {}", name, why);
+        return true;
+    }
+    let mut out = vec![f32::NAN; 784 * 256];
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    if let Err(e) = init.fill(&mut out, Fans::new(784, 256), &mut rng) {
+        hprintln!("MISMATCH {}: {}", name, e);
+        return false;
+    }
+    let got: Vec<u32> = out[..16].iter().map(|v| v.to_bits()).collect();
+    report(name, &got, fnv1a64(&out), &first, hash)
+}
+
+/// Expands the init table into one function that checks every entry (the
+/// firmware builds deepinit with `alloc`, so every entry's init exists and
+/// the entries' `cfg` attributes are dropped).
+macro_rules! golden_inits {
+    ($($(#[$attr:meta])* $name:ident: $init:expr, $first:expr, $hash:expr;)*) => {
+        /// Checks every initializer; returns the number of mismatches.
+        fn check_inits() -> usize {
+            let mut failed = 0;
+            $(failed += usize::from(!check_init(stringify!($name), $init, $first, $hash));)*
+            failed
+        }
+    };
+}
+
+include!("../../tests/golden/inits.rs");
+
+/// One GEMM case, as in `tests/golden_gemm.rs`: A stored row-major and used
+/// transposed when `a_t`, B likewise, C inside a buffer of row stride
+/// `c_stride`.
+struct Case {
+    m: usize,
+    k: usize,
+    n: usize,
+    a_t: bool,
+    b_t: bool,
+    c_stride: usize,
+    alpha: f32,
+    beta: f32,
+    first: [u32; 4],
+    hash: u64,
+}
+
+/// `len` values uniform in [-1, 1) from seed 42 and the given stream tag
+/// (the operands of `tests/golden_gemm.rs`).
+fn values(len: usize, tag: u64) -> Vec<f32> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42 ^ tag);
+    let mut out = vec![0.0; len];
+    rng::fill_uniform(&mut out, &mut rng);
+    out.iter_mut().for_each(|v| *v = 2.0 * *v - 1.0);
+    out
+}
+
+/// Runs one case with the portable kernel and precision and checks C.
+fn check_gemm(name: &str, case: &Case) -> bool {
+    let (m, k, n) = (case.m, case.k, case.n);
+    let a_data = values(m * k, 1);
+    let b_data = values(k * n, 2);
+    let mut c_data = values(m * case.c_stride, 3);
+    let views = (|| {
+        let a = if case.a_t {
+            MatRef::from_row_major(&a_data, k, m)?.t()
+        } else {
+            MatRef::from_row_major(&a_data, m, k)?
+        };
+        let b = if case.b_t {
+            MatRef::from_row_major(&b_data, n, k)?.t()
+        } else {
+            MatRef::from_row_major(&b_data, k, n)?
+        };
+        Ok::<_, deepinit::ShapeError>((a, b))
+    })();
+    let Ok((a, b)) = views else {
+        hprintln!("MISMATCH {}: bad case shape", name);
+        return false;
+    };
+    let Ok(c) = MatMut::from_strided(&mut c_data, m, n, case.c_stride, 1) else {
+        hprintln!("MISMATCH {}: bad C layout", name);
+        return false;
+    };
+    let config = GemmConfig {
+        kernel: Kernel::Portable,
+        precision: Precision::Portable,
+        threads: 1,
+    };
+    let mut ws = vec![0.0; gemm_workspace_len(m, k, n)];
+    gemm_with(&config, case.alpha, a, b, case.beta, c, &mut ws);
+    let c = || c_data.chunks(case.c_stride).flat_map(|row| &row[..n]);
+    let got: Vec<u32> = c().take(4).map(|v| v.to_bits()).collect();
+    report(name, &got, fnv1a64(c()), &case.first, case.hash)
+}
+
+/// Expands the GEMM table into one function that checks every case.
+macro_rules! golden_gemm {
+    ($($name:ident: Case { $($field:ident: $value:expr),* $(,)? };)*) => {
+        /// Checks every GEMM case; returns the number of mismatches.
+        fn check_gemms() -> usize {
+            let mut failed = 0;
+            $(failed += usize::from(!check_gemm(
+                concat!("gemm ", stringify!($name)),
+                &Case { $($field: $value),* },
+            ));)*
+            failed
+        }
+    };
+}
+
+include!("../../tests/golden/gemm.rs");
+
+#[entry]
+fn main() -> ! {
+    static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_BYTES] = [MaybeUninit::uninit(); HEAP_BYTES];
+    // SAFETY: `#[entry]` turns this `static mut` into a `&'static mut` that
+    // only this call sees, and main runs once, so the heap gets memory no
+    // one else uses; `init` is called once, before any allocation.
+    unsafe { HEAP.init(HEAP_MEM.as_mut_ptr() as usize, HEAP_BYTES) };
+    let failed = check_inits() + check_gemms();
+    if failed == 0 {
+        hprintln!("all golden values match");
+        exit(debug::EXIT_SUCCESS)
+    } else {
+        hprintln!("{} golden values differ", failed);
+        exit(debug::EXIT_FAILURE)
+    }
+}
+
+/// Ends the run with `status` through semihosting (QEMU exits with it; on a
+/// chip, semihosting needs a debugger attached); should that return, the
+/// core sleeps.
+fn exit(status: debug::ExitStatus) -> ! {
+    debug::exit(status);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("panic: {}", info);
+    exit(debug::EXIT_FAILURE)
+}
