@@ -13,28 +13,9 @@
 
 use deepinit::gemm::naive::gemm_naive;
 use deepinit::gemm::{GemmConfig, Kernel, Precision, gemm_with, gemm_workspace_len};
-use deepinit::{MatMut, MatRef, rng};
-use rand_core::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use deepinit::{MatMut, MatRef};
 
-/// FNV-1a, 64 bits, over the little-endian bytes of the f32 bit patterns.
-fn fnv1a64(values: impl IntoIterator<Item = f32>) -> u64 {
-    values
-        .into_iter()
-        .flat_map(|v| v.to_bits().to_le_bytes())
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-}
-
-/// `len` values uniform in [-1, 1) from seed 42 and the given stream tag.
-fn values(len: usize, tag: u64) -> Vec<f32> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42 ^ tag);
-    let mut out = vec![0.0; len];
-    rng::fill_uniform(&mut out, &mut rng);
-    out.iter_mut().for_each(|v| *v = 2.0 * *v - 1.0);
-    out
-}
+include!("golden/support.rs");
 
 /// Every (kernel, threads) this build and CPU can run.
 fn configs() -> Vec<GemmConfig> {
@@ -54,22 +35,6 @@ fn configs() -> Vec<GemmConfig> {
             })
         })
         .collect()
-}
-
-/// The layouts of one case: A is stored `a_rows × a_cols` row-major and
-/// used transposed when `a_t`; B likewise; C is `m × n` inside a row-major
-/// buffer of row stride `c_stride` (the gap must stay untouched).
-struct Case {
-    m: usize,
-    k: usize,
-    n: usize,
-    a_t: bool,
-    b_t: bool,
-    c_stride: usize,
-    alpha: f32,
-    beta: f32,
-    first: [u32; 4],
-    hash: u64,
 }
 
 fn run(name: &str, case: &Case) {
@@ -97,7 +62,7 @@ fn run(name: &str, case: &Case) {
         let c = MatMut::from_strided(&mut c_data, m, n, case.c_stride, 1).unwrap();
         gemm_with(&config, case.alpha, a, b, case.beta, c, &mut ws);
         let rows = || c_data.chunks(case.c_stride).map(|row| &row[..n]);
-        let hash = fnv1a64(rows().flatten().copied());
+        let hash = fnv1a64(rows().flatten());
         let first: Vec<u32> = rows().flatten().take(4).map(|v| v.to_bits()).collect();
         let gaps_kept = c_data
             .chunks(case.c_stride)

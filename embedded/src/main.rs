@@ -23,10 +23,8 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use deepinit::gemm::{GemmConfig, Kernel, Precision, gemm_with, gemm_workspace_len};
 use deepinit::init::{Distribution, FanMode, Fans, Init, Nonlinearity};
-use deepinit::{MatMut, MatRef, rng};
+use deepinit::{MatMut, MatRef};
 use embedded_alloc::LlffHeap;
-use rand_core::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The heap: the largest case (the 100×784·(256×784)ᵀ product) holds
 /// about 1.4 MB of operands; the stack takes what RAM is left.
@@ -43,15 +41,7 @@ const SKIPPED: &[(&str, &str)] = &[(
 #[global_allocator]
 static HEAP: LlffHeap = LlffHeap::empty();
 
-/// FNV-1a, 64 bits, over the little-endian bytes of the f32 bit patterns.
-fn fnv1a64<'a>(values: impl IntoIterator<Item = &'a f32>) -> u64 {
-    values
-        .into_iter()
-        .flat_map(|v| v.to_bits().to_le_bytes())
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-}
+include!("../../tests/golden/support.rs");
 
 /// Prints the outcome of one value; true if it matched.
 fn report(name: &str, first: &[u32], hash: u64, want_first: &[u32], want_hash: u64) -> bool {
@@ -76,8 +66,7 @@ fn check_init(name: &str, init: Init, first: [u32; 16], hash: u64) -> bool {
         return true;
     }
     let mut out = vec![f32::NAN; 784 * 256];
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
-    if let Err(e) = init.fill(&mut out, Fans::new(784, 256), &mut rng) {
+    if let Err(e) = init.fill(&mut out, Fans::new(784, 256), &mut seeded(0)) {
         hprintln!("MISMATCH {}: {}", name, e);
         return false;
     }
@@ -100,32 +89,6 @@ macro_rules! golden_inits {
 }
 
 include!("../../tests/golden/inits.rs");
-
-/// One GEMM case, as in `tests/golden_gemm.rs`: A stored row-major and used
-/// transposed when `a_t`, B likewise, C inside a buffer of row stride
-/// `c_stride`.
-struct Case {
-    m: usize,
-    k: usize,
-    n: usize,
-    a_t: bool,
-    b_t: bool,
-    c_stride: usize,
-    alpha: f32,
-    beta: f32,
-    first: [u32; 4],
-    hash: u64,
-}
-
-/// `len` values uniform in [-1, 1) from seed 42 and the given stream tag
-/// (the operands of `tests/golden_gemm.rs`).
-fn values(len: usize, tag: u64) -> Vec<f32> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42 ^ tag);
-    let mut out = vec![0.0; len];
-    rng::fill_uniform(&mut out, &mut rng);
-    out.iter_mut().for_each(|v| *v = 2.0 * *v - 1.0);
-    out
-}
 
 /// Runs one case with the portable kernel and precision and checks C.
 fn check_gemm(name: &str, case: &Case) -> bool {

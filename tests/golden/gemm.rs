@@ -1,11 +1,40 @@
 // Golden values of `Precision::Portable` GEMM: seeded products shaped as an
-// MLP's (operands uniform in [-1, 1) from seed 42, see `values` in
-// tests/golden_gemm.rs), each pinning the first four entries of C and the
+// MLP's (operands from `values` below), each pinning the first four entries of C and the
 // FNV-1a-64 hash of all its f32 bit patterns (row by row, little-endian).
 // Pinned once from this implementation; changing one is a breaking change.
 //
 // Included by tests/golden_gemm.rs and by the Cortex-M firmware in
-// embedded/, each with its own `golden_gemm!` macro and `Case` type.
+// embedded/ (after tests/golden/support.rs), each with its own
+// `golden_gemm!` macro.
+
+/// One case: A is stored row-major (`m × k`, or `k × m` and used transposed
+/// when `a_t`), B likewise (`k × n`, or `n × k` when `b_t`); C is `m × n`
+/// inside a row-major buffer of row stride `c_stride` (the gaps must stay
+/// untouched); `C ← α·A·B + β·C`.
+struct Case {
+    m: usize,
+    k: usize,
+    n: usize,
+    a_t: bool,
+    b_t: bool,
+    c_stride: usize,
+    alpha: f32,
+    beta: f32,
+    /// Bit patterns of C's first four entries (row by row).
+    first: [u32; 4],
+    /// FNV-1a-64 of all of C's entries (row by row).
+    hash: u64,
+}
+
+/// `len` operand values uniform in [-1, 1): A from stream 1, B from 2 and
+/// C's initial values from 3.
+fn values(len: usize, stream: u64) -> Vec<f32> {
+    let mut out: Vec<f32> = core::iter::repeat_n(0.0, len).collect();
+    deepinit::rng::fill_uniform(&mut out, &mut seeded(stream));
+    out.iter_mut().for_each(|v| *v = 2.0 * *v - 1.0);
+    out
+}
+
 golden_gemm! {
     // 37 × 300 · 300 × 53: crosses KC = 256, partial row and column tiles,
     // both operands transposed views, β ≠ 0 reads C.
