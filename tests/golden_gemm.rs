@@ -3,7 +3,7 @@
 //! every product, then every sum (never fused), in one order over k, so the
 //! bits must be the same from every kernel and thread count, in every build,
 //! and on every target: CI runs this file natively, with
-//! `-C target-cpu=native`, on aarch64 (under QEMU) and on wasm32-wasip1 (under
+//! `-C target-cpu=native`, on aarch64 and riscv64 (under QEMU) and on wasm32-wasip1 (under
 //! wasmtime).
 //!
 //! Each case checks that every kernel and thread count gives the bits of

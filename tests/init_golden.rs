@@ -1,7 +1,7 @@
 //! Golden values: the exact bits of every seeded path at seed 42
 //! (`Xoshiro256PlusPlus::seed_from_u64(42)`), pinned once from this
 //! implementation. CI runs this file in debug, release, with
-//! `-C target-cpu=native`, on aarch64 (under QEMU) and on wasm32-wasip1 (under
+//! `-C target-cpu=native`, on aarch64 and riscv64 (under QEMU) and on wasm32-wasip1 (under
 //! wasmtime): the bits must never change across builds or targets (changing
 //! them is a breaking change of deepinit).
 //!
