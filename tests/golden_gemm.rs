@@ -3,8 +3,9 @@
 //! every product, then every sum (never fused), in one order over k, so the
 //! bits must be the same from every kernel and thread count, in every build,
 //! and on every target: CI runs this file natively, with
-//! `-C target-cpu=native`, on aarch64 and riscv64 (under QEMU) and on wasm32-wasip1 (under
-//! wasmtime).
+//! `-C target-cpu=native`, on aarch64 and riscv64 (under QEMU) and on
+//! wasm32-wasip1 (under wasmtime), and its table (`tests/golden/gemm.rs`) on
+//! a Cortex-M4F (embedded/).
 //!
 //! Each case checks that every kernel and thread count gives the bits of
 //! `gemm_naive` (the definition, one scalar operation at a time), then the

@@ -1,9 +1,10 @@
 //! Golden values: the exact bits of every seeded path at seed 42
 //! (`Xoshiro256PlusPlus::seed_from_u64(42)`), pinned once from this
-//! implementation. CI runs this file in debug, release, with
-//! `-C target-cpu=native`, on aarch64 and riscv64 (under QEMU) and on wasm32-wasip1 (under
-//! wasmtime): the bits must never change across builds or targets (changing
-//! them is a breaking change of deepinit).
+//! implementation (the table is `tests/golden/inits.rs`). CI runs this file
+//! in debug, release, with `-C target-cpu=native`, on aarch64 and riscv64
+//! (under QEMU) and on wasm32-wasip1 (under wasmtime), and the table on a
+//! Cortex-M4F (embedded/): the bits must never change across builds or
+//! targets (changing them is a breaking change of deepinit).
 //!
 //! Each case fills a 784×256 buffer (Fans::new(784, 256), i.e. W [256 × 784]) and
 //! checks the f32 bit patterns of the first 16 values and the FNV-1a-64 hash of
