@@ -5,7 +5,7 @@
 //! and on every target: CI runs this file natively, with
 //! `-C target-cpu=native`, on aarch64 and riscv64 (under QEMU) and on
 //! wasm32-wasip1 (under wasmtime), and its table (`tests/golden/gemm.rs`) on
-//! a Cortex-M4F (embedded/).
+//! a Cortex-M4F and a soft-float RISC-V core (embedded/).
 //!
 //! Each case checks that every kernel and thread count gives the bits of
 //! `gemm_naive` (the definition, one scalar operation at a time), then the

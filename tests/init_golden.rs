@@ -3,8 +3,9 @@
 //! implementation (the table is `tests/golden/inits.rs`). CI runs this file
 //! in debug, release, with `-C target-cpu=native`, on aarch64 and riscv64
 //! (under QEMU) and on wasm32-wasip1 (under wasmtime), and the table on a
-//! Cortex-M4F (embedded/): the bits must never change across builds or
-//! targets (changing them is a breaking change of deepinit).
+//! Cortex-M4F and a soft-float RISC-V core (embedded/): the bits must never
+//! change across builds or targets (changing them is a breaking change of
+//! deepinit).
 //!
 //! Each case fills a 784×256 buffer (Fans::new(784, 256), i.e. W [256 × 784]) and
 //! checks the f32 bit patterns of the first 16 values and the FNV-1a-64 hash of

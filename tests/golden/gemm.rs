@@ -3,7 +3,7 @@
 // FNV-1a-64 hash of all its f32 bit patterns (row by row, little-endian).
 // Pinned once from this implementation; changing one is a breaking change.
 //
-// Included by tests/golden_gemm.rs and by the Cortex-M firmware in
+// Included by tests/golden_gemm.rs and by the firmware in
 // embedded/ (after tests/golden/support.rs), each with its own
 // `golden_gemm!` macro.
 

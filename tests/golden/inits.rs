@@ -5,7 +5,7 @@
 // (little-endian bytes). Pinned once from this implementation; changing one
 // is a breaking change of deepinit.
 //
-// Included by tests/init_golden.rs (one test per entry) and by the Cortex-M
+// Included by tests/init_golden.rs (one test per entry) and by the
 // firmware in embedded/ (all entries on the chip), each with its own
 // `golden_inits!` macro.
 golden_inits! {

@@ -1,5 +1,5 @@
 // What the golden values are computed with, shared by their tests and the
-// Cortex-M firmware in embedded/ (each includes this file; the includer
+// firmware in embedded/ (each includes this file; the includer
 // brings `Vec` into scope).
 
 /// FNV-1a, 64 bits (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
