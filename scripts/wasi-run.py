@@ -4,9 +4,10 @@
 
 Cargo uses it as the target's runner (CARGO_TARGET_WASM32_WASIP1_RUNNER),
 so `cargo test --target wasm32-wasip1` runs the tests in a wasm engine
-(`pip install wasmtime`, 50.0.1 in CI). The program sees the host's file system at "/"
-(tests name their files by absolute paths) and the environment; its exit
-code, or 134 after a trap (a Rust panic aborts), is the runner's.
+(`pip install wasmtime`, 50.0.1 in CI). The program sees the host's file
+system at "/" (tests name their files by absolute paths) and the
+environment; its exit code, or 134 after a trap (a Rust panic aborts), is
+the runner's.
 """
 
 import os
