@@ -14,7 +14,6 @@
 
 use deepinit::gemm::naive::gemm_naive;
 use deepinit::gemm::{GemmConfig, Kernel, Precision, gemm_with, gemm_workspace_len};
-use deepinit::{MatMut, MatRef};
 
 include!("golden/support.rs");
 
@@ -39,32 +38,24 @@ fn configs() -> Vec<GemmConfig> {
 }
 
 fn run(name: &str, case: &Case) {
-    let (m, k, n) = (case.m, case.k, case.n);
-    let a_data = values(m * k, 1);
-    let b_data = values(k * n, 2);
-    let c0 = values(m * case.c_stride, 3);
-    let a = if case.a_t {
-        MatRef::from_row_major(&a_data, k, m).unwrap().t()
-    } else {
-        MatRef::from_row_major(&a_data, m, k).unwrap()
-    };
-    let b = if case.b_t {
-        MatRef::from_row_major(&b_data, n, k).unwrap().t()
-    } else {
-        MatRef::from_row_major(&b_data, k, n).unwrap()
-    };
+    let (a_data, b_data, c0) = case.operands();
+    let (a, b) = case.views(&a_data, &b_data).unwrap();
     // The definition, one scalar operation at a time, in the canonical order.
     let mut reference = c0.clone();
-    let c = MatMut::from_strided(&mut reference, m, n, case.c_stride, 1).unwrap();
-    gemm_naive(Precision::Portable, case.alpha, a, b, case.beta, c);
-    let mut ws = vec![0.0; gemm_workspace_len(m, k, n)];
+    gemm_naive(
+        Precision::Portable,
+        case.alpha,
+        a,
+        b,
+        case.beta,
+        case.c(&mut reference).unwrap(),
+    );
+    let mut ws = vec![0.0; gemm_workspace_len(case.m, case.k, case.n)];
     for config in configs() {
         let mut c_data = c0.clone();
-        let c = MatMut::from_strided(&mut c_data, m, n, case.c_stride, 1).unwrap();
+        let c = case.c(&mut c_data).unwrap();
         gemm_with(&config, case.alpha, a, b, case.beta, c, &mut ws);
-        let rows = || c_data.chunks(case.c_stride).map(|row| &row[..n]);
-        let hash = fnv1a64(rows().flatten());
-        let first: Vec<u32> = rows().flatten().take(4).map(|v| v.to_bits()).collect();
+        let n = case.n;
         let gaps_kept = c_data
             .chunks(case.c_stride)
             .zip(c0.chunks(case.c_stride))
@@ -75,6 +66,7 @@ fn run(name: &str, case: &Case) {
             .zip(&reference)
             .all(|(x, y)| x.to_bits() == y.to_bits());
         assert!(same, "{}: {config:?} differs from gemm_naive", name);
+        let (first, hash) = case.digest(&c_data);
         if hash != case.hash || first != case.first {
             let hex: Vec<String> = first.iter().map(|b| format!("0x{b:08x}")).collect();
             panic!(

@@ -35,6 +35,50 @@ fn values(len: usize, stream: u64) -> Vec<f32> {
     out
 }
 
+impl Case {
+    /// The stored operands: A's and B's values and C's initial buffer.
+    fn operands(&self) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let (m, k, n) = (self.m, self.k, self.n);
+        (values(m * k, 1), values(k * n, 2), values(m * self.c_stride, 3))
+    }
+
+    /// A and B as the product reads them (transposed views when asked).
+    fn views<'a>(
+        &self,
+        a: &'a [f32],
+        b: &'a [f32],
+    ) -> Result<(deepinit::MatRef<'a>, deepinit::MatRef<'a>), deepinit::ShapeError> {
+        use deepinit::MatRef;
+        let (m, k, n) = (self.m, self.k, self.n);
+        let a = if self.a_t {
+            MatRef::from_row_major(a, k, m)?.t()
+        } else {
+            MatRef::from_row_major(a, m, k)?
+        };
+        let b = if self.b_t {
+            MatRef::from_row_major(b, n, k)?.t()
+        } else {
+            MatRef::from_row_major(b, k, n)?
+        };
+        Ok((a, b))
+    }
+
+    /// C inside its buffer.
+    fn c<'a>(&self, c: &'a mut [f32]) -> Result<deepinit::MatMut<'a>, deepinit::ShapeError> {
+        deepinit::MatMut::from_strided(c, self.m, self.n, self.c_stride, 1)
+    }
+
+    /// What the table pins of a result buffer: the bit patterns of C's
+    /// first four entries and the FNV-1a-64 hash of all of them, row by row
+    /// (the gaps left out).
+    fn digest(&self, c: &[f32]) -> ([u32; 4], u64) {
+        let entries = || c.chunks(self.c_stride).flat_map(|row| &row[..self.n]);
+        let mut first = [0; 4];
+        first.iter_mut().zip(entries()).for_each(|(f, v)| *f = v.to_bits());
+        (first, fnv1a64(entries()))
+    }
+}
+
 golden_gemm! {
     // 37 × 300 · 300 × 53: crosses KC = 256, partial row and column tiles,
     // both operands transposed views, β ≠ 0 reads C.
