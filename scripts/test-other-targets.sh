@@ -18,24 +18,28 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(aarch64 riscv64 wasm)
+# The suite of one Linux target under qemu-user: its triple, its gcc
+# prefix, then tests to skip besides env_var_then_default, which re-runs its
+# own test binary in a child process (qemu-user cannot start one without
+# binfmt_misc).
+linux_suite() {
+    local triple=$1 gnu=$2 var
+    shift 2
+    var=$(echo "$triple" | tr 'a-z-' 'A-Z_')
+    env "CARGO_TARGET_${var}_LINKER=$gnu-gcc" \
+        "CARGO_TARGET_${var}_RUNNER=qemu-${gnu%%-*} -L /usr/$gnu" \
+        cargo test -p deepinit --release --target "$triple" --tests \
+        -- --skip env_var_then_default "$@"
+}
+
 for t in "${TARGETS[@]}"; do
     case "$t" in
-    aarch64)
-        # env_var_then_default re-runs its own test binary in a child
-        # process, which qemu-user cannot start without binfmt_misc.
-        CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-        CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
-            cargo test -p deepinit --release --target aarch64-unknown-linux-gnu --tests \
-            -- --skip env_var_then_default
-        ;;
+    aarch64) linux_suite aarch64-unknown-linux-gnu aarch64-linux-gnu ;;
     riscv64)
-        # As aarch64; the one-epoch MNIST training test is skipped too: its
-        # scalar code takes over two minutes under this emulator (it runs
-        # on the other targets).
-        CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_LINKER=riscv64-linux-gnu-gcc \
-        CARGO_TARGET_RISCV64GC_UNKNOWN_LINUX_GNU_RUNNER="qemu-riscv64 -L /usr/riscv64-linux-gnu" \
-            cargo test -p deepinit --release --target riscv64gc-unknown-linux-gnu --tests \
-            -- --skip env_var_then_default --skip one_epoch_of_784_64_10_learns_mnist
+        # The one-epoch MNIST training test takes over two minutes of scalar
+        # code under this emulator (it runs on the other targets).
+        linux_suite riscv64gc-unknown-linux-gnu riscv64-linux-gnu \
+            --skip one_epoch_of_784_64_10_learns_mnist
         ;;
     wasm)
         CARGO_TARGET_WASM32_WASIP1_RUNNER="$PYTHON $PWD/scripts/wasi-run.py" \

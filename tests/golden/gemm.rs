@@ -1,6 +1,7 @@
 // Golden values of `Precision::Portable` GEMM: seeded products shaped as an
-// MLP's (operands from `values` below), each pinning the first four entries of C and the
-// FNV-1a-64 hash of all its f32 bit patterns (row by row, little-endian).
+// MLP's (operands from `values` below), each pinning the first four entries
+// of C and the FNV-1a-64 hash of all its f32 bit patterns (row by row,
+// little-endian).
 // Pinned once from this implementation; changing one is a breaking change.
 //
 // Included by tests/golden_gemm.rs and by the firmware in
