@@ -7,15 +7,15 @@
 //! change across builds or targets (changing them is a breaking change of
 //! deepinit).
 //!
-//! Each case fills a 784×256 buffer (Fans::new(784, 256), i.e. W [256 × 784]) and
-//! checks the f32 bit patterns of the first 16 values and the FNV-1a-64 hash of
-//! all the bit patterns (little-endian bytes).
+//! Each case fills a 784×256 buffer (Fans::new(784, 256), i.e. W [256 × 784])
+//! or the fans its entry names, and checks the f32 bit patterns of the first
+//! 16 values and the FNV-1a-64 hash of all the bit patterns (little-endian
+//! bytes).
 
 use deepinit::init::{Distribution, FanMode, Fans, Init, Nonlinearity};
 use deepinit::rng;
 
 const LEN: usize = 784 * 256;
-const FANS: Fans = Fans::new(784, 256);
 
 include!("golden/support.rs");
 
@@ -32,9 +32,9 @@ fn check(name: &str, values: &[f32], first: [u32; 16], hash: u64) {
     }
 }
 
-fn check_init(name: &str, init: Init, first: [u32; 16], hash: u64) {
-    let mut out = vec![f32::NAN; LEN];
-    init.fill(&mut out, FANS, &mut seeded(0)).unwrap();
+fn check_init(name: &str, init: Init, fans: Fans, first: [u32; 16], hash: u64) {
+    let mut out = vec![f32::NAN; fans.fan_in * fans.fan_out];
+    init.fill(&mut out, fans, &mut seeded(0)).unwrap();
     check(name, &out, first, hash);
 }
 
@@ -47,14 +47,15 @@ fn fnv1a64_reference_values() {
     assert_eq!(fnv1a64(&[1.0]), fnv1a64_bytes([0x00, 0x00, 0x80, 0x3f]));
 }
 
-/// `golden_inits! { name: init, [first 16 bit patterns], hash; … }` defines
-/// one test per entry, filling the 784×256 buffer with `init` at seed 42.
+/// `golden_inits! { name[(fan_in, fan_out)]: init, [first 16 bit patterns],
+/// hash; … }` defines one test per entry, filling the buffer of its fans
+/// (784×256 by default) with `init` at seed 42.
 macro_rules! golden_inits {
-    ($($(#[$attr:meta])* $name:ident: $init:expr, $first:expr, $hash:expr;)*) => {$(
+    ($($(#[$attr:meta])* $name:ident $(($($fans:expr),*))?: $init:expr, $first:expr, $hash:expr;)*) => {$(
         $(#[$attr])*
         #[test]
         fn $name() {
-            check_init(stringify!($name), $init, $first, $hash);
+            check_init(stringify!($name), $init, golden_fans!($($($fans),*)?), $first, $hash);
         }
     )*};
 }

@@ -1,9 +1,10 @@
 //! deepinit's golden values, computed on microcontroller cores.
 //!
-//! The firmware fills every initializer's 784×256 buffer at seed 42 and runs
-//! every portable-precision GEMM case, exactly as `tests/init_golden.rs` and
-//! `tests/golden_gemm.rs` do on the host, and compares the bits with the same
-//! tables (`tests/golden/`, included below). It prints one line per value
+//! The firmware fills every initializer's buffer (784×256, or the entry's
+//! fans) at seed 42 and runs every portable-precision GEMM case, exactly as
+//! `tests/init_golden.rs` and `tests/golden_gemm.rs` do on the host, and
+//! compares the bits with the same tables (`tests/golden/`, included
+//! below). It prints one line per value
 //! over semihosting and exits QEMU with status 0 only if every value matched:
 //! the seeded weights and the portable products of the chip are the host's,
 //! bit for bit.
@@ -76,14 +77,14 @@ fn report(name: &str, first: &[u32], hash: u64, want_first: &[u32], want_hash: u
     ok
 }
 
-/// Fills the 784×256 buffer with `init` at seed 42 and checks it.
-fn check_init(name: &str, init: Init, first: [u32; 16], hash: u64) -> bool {
+/// Fills the buffer of `fans` with `init` at seed 42 and checks it.
+fn check_init(name: &str, init: Init, fans: Fans, first: [u32; 16], hash: u64) -> bool {
     if let Some((_, why)) = SKIPPED.iter().find(|(skip, _)| *skip == name) {
         hprintln!("skipped  {}: {}", name, why);
         return true;
     }
-    let mut out = vec![f32::NAN; 784 * 256];
-    if let Err(e) = init.fill(&mut out, Fans::new(784, 256), &mut seeded(0)) {
+    let mut out = vec![f32::NAN; fans.fan_in * fans.fan_out];
+    if let Err(e) = init.fill(&mut out, fans, &mut seeded(0)) {
         hprintln!("MISMATCH {}: {}", name, e);
         return false;
     }
@@ -95,11 +96,17 @@ fn check_init(name: &str, init: Init, first: [u32; 16], hash: u64) -> bool {
 /// firmware builds deepinit with `alloc`, so every entry's init exists and
 /// the entries' `cfg` attributes are dropped).
 macro_rules! golden_inits {
-    ($($(#[$attr:meta])* $name:ident: $init:expr, $first:expr, $hash:expr;)*) => {
+    ($($(#[$attr:meta])* $name:ident $(($($fans:expr),*))?: $init:expr, $first:expr, $hash:expr;)*) => {
         /// Checks every initializer; returns the number of mismatches.
         fn check_inits() -> usize {
             let mut failed = 0;
-            $(failed += usize::from(!check_init(stringify!($name), $init, $first, $hash));)*
+            $(failed += usize::from(!check_init(
+                stringify!($name),
+                $init,
+                golden_fans!($($($fans),*)?),
+                $first,
+                $hash,
+            ));)*
             failed
         }
     };

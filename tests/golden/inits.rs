@@ -1,13 +1,25 @@
 // Golden values of every initializer: at seed 42
 // (`Xoshiro256PlusPlus::seed_from_u64(42)`), each fills a 784×256 buffer
-// (`Fans::new(784, 256)`, i.e. W [256 × 784]); the entries pin the f32 bit
-// patterns of its first 16 values and the FNV-1a-64 hash of all of them
-// (little-endian bytes). Pinned once from this implementation; changing one
-// is a breaking change of deepinit.
+// (`Fans::new(784, 256)`, i.e. W [256 × 784]) unless the entry names other
+// fans (`name(fan_in, fan_out)`); the entries pin the f32 bit patterns of
+// its first 16 values and the FNV-1a-64 hash of all of them (little-endian
+// bytes). Pinned once from this implementation; changing one is a breaking
+// change of deepinit.
 //
 // Included by tests/init_golden.rs (one test per entry) and by the
 // firmware in embedded/ (all entries on the chip), each with its own
-// `golden_inits!` macro.
+// `golden_inits!` macro, which calls `golden_fans!` for an entry's fans.
+
+/// An entry's fans: 784×256 unless it names its own.
+macro_rules! golden_fans {
+    () => {
+        Fans::new(784, 256)
+    };
+    ($fan_in:expr, $fan_out:expr) => {
+        Fans::new($fan_in, $fan_out)
+    };
+}
+
 golden_inits! {
     constant: Init::constant(0.25), [
         0x3e800000, 0x3e800000, 0x3e800000, 0x3e800000, 0x3e800000, 0x3e800000, 0x3e800000, 0x3e800000,
@@ -119,4 +131,12 @@ golden_inits! {
         0x3c4b0149, 0xbd5c90c0, 0xbc8ac9d0, 0xbc93787c, 0xbb1dd848, 0x3c9800db, 0xbb0483e2, 0xbd309154,
         0x3cd36f10, 0x3d6ea1d1, 0x3c881659, 0xbda4687a, 0xbc0c083c, 0x3a76e0aa, 0xbb82c2ac, 0x3d82f995,
     ], 0xecf28fefc25f0d7e;
+
+    // The tall case (fan_out ≥ fan_in: Q's columns are W's columns) at a
+    // size every board holds; the entry above is the wide case.
+    #[cfg(feature = "alloc")]
+    orthogonal_tall(32, 48): Init::orthogonal(1.0), [
+        0x3d5f6145, 0xbe6bd9ed, 0xbe140c13, 0xbd5a36c2, 0xbd27fc4d, 0x3db5cba9, 0x3cefd864, 0xbe4f4438,
+        0x3e1423ab, 0x3ea283be, 0x3de68df4, 0xbe34ae73, 0xbded3065, 0x3e28b5c3, 0x3cdd03d1, 0x3e818d56,
+    ], 0x67fbc0c0044d66c3;
 }
