@@ -7,7 +7,7 @@
 //! 4th loop  pc: k in blocks of KC; pack B[pc.., jc..] → B̃ (KC × NC, L2)
 //! 3rd loop  ic: rows of C and A in blocks of MC; pack A[ic.., pc..] → Ã
 //!               (skipped when rows of A are contiguous along k: the kernel
-//!               then reads them in place)
+//!               then reads them in place, or packs them in its first tile)
 //! 2nd loop  ir: MR-tall micro-panels of Ã (one stays in L1 for the jr loop)
 //! 1st loop  jr: NR-wide micro-panels of B̃ (streamed from L2)
 //! kernel    p : kc rank-1 updates of an MR × NR tile held in registers
@@ -19,7 +19,7 @@
 
 #![allow(unsafe_code)]
 
-use super::kernel::{CTile, DirectA, Kernels, RowsFn};
+use super::kernel::{CTile, DirectA, Kernels, PackingRowsFn, RowsFn};
 use super::pack::{Src, pack, packed_len};
 use super::{MC, NC, Problem, kc_block};
 
@@ -57,6 +57,12 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
     } else {
         None
     };
+    // Rows contiguous along k but packed anyway (4 KiB apart) are packed by
+    // the first kernel of each micro-panel row, when the kernel set can.
+    let packing = match in_place {
+        None if p.a.cs == 1 => ks.packing_rows,
+        _ => None,
+    };
     let tile_m = in_place.map_or(mr, |(h, _)| h);
     // Row blocks hold whole tiles (MC is a multiple of mr; 40 rows for the
     // 10-row tile).
@@ -89,7 +95,7 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
                     s_line: p.a.rs,
                     s_k: p.a.cs,
                 };
-                if in_place.is_none() {
+                if in_place.is_none() && packing.is_none() {
                     // SAFETY: mc rows × kc columns from (ic, pc) are inside A.
                     unsafe { pack(a_src, mc, kc, mr, wa, ks.pack_lines) };
                 }
@@ -103,7 +109,7 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
                     beta,
                 };
                 // SAFETY: the packed panels cover the block; C covers it.
-                unsafe { macro_loops(ks, p, &blk, wa, wb, in_place) };
+                unsafe { macro_loops(ks, p, &blk, wa, wb, in_place, packing) };
             }
         }
     }
@@ -125,15 +131,18 @@ struct Block {
 /// # Safety
 /// `wb` holds the packed panels of B for the block, and `wa` those of A
 /// unless `in_place` is given (A is then read from `p` in tiles of the
-/// given height); the block lies inside C.
+/// given height) or `packing` is (the first tile of each micro-panel row
+/// packs it into `wa`, which must hold the block's packed length, and A's
+/// rows have unit column stride); the block lies inside C.
 #[inline]
 unsafe fn macro_loops(
     ks: &Kernels,
     p: &Problem,
     blk: &Block,
-    wa: &[f32],
+    wa: &mut [f32],
     wb: &[f32],
     in_place: Option<(usize, RowsFn)>,
+    packing: Option<PackingRowsFn>,
 ) {
     let (nr, kc) = (ks.nr, blk.kc);
     let mr = in_place.map_or(ks.mr, |(h, _)| h);
@@ -167,9 +176,24 @@ unsafe fn macro_loops(
                 unsafe { rows(kc, &a, b, &tile) };
                 continue;
             }
-            // SAFETY: micro-panels ir/mr and jr/nr hold kc·mr and kc·nr
-            // packed floats; the tile lies inside C.
-            unsafe { (ks.packed)(kc, wa[ir * kc..].as_ptr(), b, &tile) };
+            let wa_ir = &mut wa[ir * kc..][..mr * kc];
+            if let (0, Some(packing)) = (jr, packing) {
+                let a = DirectA {
+                    // SAFETY: (i, pc) is an entry of A.
+                    ptr: unsafe { p.a.ptr.add(i * p.a.rs + blk.pc) },
+                    rs: p.a.rs,
+                    cs: 1,
+                    rows: tile.m,
+                };
+                // SAFETY: as for `rows` above; wa_ir holds kc·mr floats of
+                // the workspace, which overlaps no operand.
+                unsafe { packing(kc, &a, b, &tile, wa_ir.as_mut_ptr()) };
+                continue;
+            }
+            // SAFETY: micro-panels ir/mr (packed above, or by this row's
+            // first tile) and jr/nr hold kc·mr and kc·nr packed floats; the
+            // tile lies inside C.
+            unsafe { (ks.packed)(kc, wa_ir.as_ptr(), b, &tile) };
         }
     }
 }

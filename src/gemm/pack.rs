@@ -44,6 +44,11 @@ pub(crate) unsafe fn pack(
     lines: Option<PackLinesFn>,
 ) {
     debug_assert!(dst.len() >= packed_len(len, kc, w));
+    if src.s_line == 1 && len >= PAGE_LINES {
+        // SAFETY: forwarded.
+        unsafe { pack_by_rows(src, len, kc, w, dst) };
+        return;
+    }
     for (q, panel) in dst[..packed_len(len, kc, w)]
         .chunks_exact_mut(w * kc)
         .enumerate()
@@ -56,6 +61,45 @@ pub(crate) unsafe fn pack(
         };
         // SAFETY: forwarded: `n ≤ w` lines of kc entries from `base` exist.
         unsafe { pack_panel(base, n, kc, w, panel, lines) };
+    }
+}
+
+/// Lines per 4 KiB page: blocks of contiguous lines at least this long are
+/// packed one source row (fixed k) at a time.
+const PAGE_LINES: usize = 1024;
+
+/// [`pack`] for lines contiguous in memory (`s_line == 1`), walking each
+/// source row `p` once from its first line to its last and scattering it
+/// into the panels. Panel by panel, a block of NC = 1024 lines would read
+/// 128 bytes from each of kc pages, then the next 128 bytes of each: the
+/// hardware prefetcher, which follows a run within one page, never sees
+/// one. Row by row, every page is read start to end (1024³ +0.7–1.4 %,
+/// measured alternating with panel order in one process; −1 % at 256³,
+/// whose 256-line block is cache-resident, hence the threshold).
+///
+/// # Safety
+/// As [`pack`], with `src.s_line == 1`.
+unsafe fn pack_by_rows(src: Src, len: usize, kc: usize, w: usize, dst: &mut [f32]) {
+    debug_assert_eq!(src.s_line, 1);
+    let full = len / w;
+    for p in 0..kc {
+        // SAFETY: entry (0, p) of the block exists.
+        let row = unsafe { src.ptr.add(p * src.s_k) };
+        for (q, panel) in dst.chunks_exact_mut(w * kc).take(full).enumerate() {
+            // SAFETY: entries (q·w .. q·w + w, p) exist (q < len / w) and
+            // are contiguous.
+            unsafe { copy_line(row.add(q * w), &mut panel[p * w..][..w]) };
+        }
+    }
+    if full * w < len {
+        let base = Src {
+            // SAFETY: line full·w < len exists.
+            ptr: unsafe { src.ptr.add(full * w) },
+            ..src
+        };
+        let panel = &mut dst[full * w * kc..][..w * kc];
+        // SAFETY: the remaining len − full·w < w lines of kc entries exist.
+        unsafe { pack_panel(base, len - full * w, kc, w, panel, None) };
     }
 }
 
@@ -208,7 +252,8 @@ mod tests {
     /// Every packing path (contiguous copy, 4 × 4 transposes, the AVX-512
     /// transposing packer, general strides) writes exactly the reference
     /// panels, for every panel width the kernels use, partial panels, k
-    /// tails of every length mod 16, and zero padding.
+    /// tails of every length mod 16, and zero padding. (Row-order packing
+    /// of long blocks: `long_contiguous_blocks_match_the_reference`.)
     #[test]
     fn every_packing_path_matches_the_reference() {
         #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
@@ -245,6 +290,37 @@ mod tests {
                             );
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Blocks of at least [`PAGE_LINES`] contiguous lines, packed row by
+    /// row, write exactly the reference panels, with and without a partial
+    /// last panel.
+    #[test]
+    fn long_contiguous_blocks_match_the_reference() {
+        let (lines, terms) = (PAGE_LINES + 45, 5);
+        let data: Vec<f32> = (0..lines * terms).map(|i| i as f32 + 0.5).collect();
+        for w in [6, 8, 16, 32] {
+            for len in [PAGE_LINES, PAGE_LINES + 1, PAGE_LINES + 31, lines] {
+                for kc in [1, 2, 5] {
+                    let want = reference(&data, (1, lines), len, kc, w);
+                    let src = Src {
+                        ptr: data.as_ptr(),
+                        s_line: 1,
+                        s_k: lines,
+                    };
+                    let mut got = vec![f32::NAN; want.len()];
+                    // SAFETY: entries (i, p), i < len ≤ lines, p < kc ≤
+                    // terms lie in `data`; `got` holds packed_len floats.
+                    unsafe { pack(src, len, kc, w, &mut got, None) };
+                    assert!(
+                        want.iter()
+                            .zip(&got)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "w {w}, len {len}, kc {kc}"
+                    );
                 }
             }
         }

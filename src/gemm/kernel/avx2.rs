@@ -10,8 +10,8 @@
 
 use super::{CTile, DirectA, Kernels};
 use core::arch::x86_64::{
-    __m256, _mm256_add_ps, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
-    _mm256_setzero_ps, _mm256_storeu_ps,
+    __m256, _mm_store_ss, _mm256_add_ps, _mm256_castps256_ps128, _mm256_fmadd_ps, _mm256_loadu_ps,
+    _mm256_mul_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
 };
 
 const MR: usize = 6;
@@ -42,6 +42,11 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             packed_rows::<false>
         }),
         packed_rows_tall: None,
+        packing_rows: Some(if fused {
+            packing_rows::<true>
+        } else {
+            packing_rows::<false>
+        }),
     }
 }
 
@@ -114,6 +119,23 @@ unsafe fn tile_loop<const FUSED: bool>(
     b: *const f32,
     t: &CTile,
 ) {
+    // SAFETY: forwarded.
+    unsafe { tile_loop_with::<FUSED>(kc, a, |_, _, _| {}, b, t) };
+}
+
+/// [`tile_loop`] that also hands every broadcast A value to `keep(p, i,
+/// broadcast)` (the packing kernel stores its lane 0).
+///
+/// # Safety
+/// As [`tile_loop`]; `keep` must be safe to call for p < kc, i < 6.
+#[inline(always)]
+unsafe fn tile_loop_with<const FUSED: bool>(
+    kc: usize,
+    a: impl Fn(usize, usize) -> f32,
+    keep: impl Fn(usize, usize, __m256),
+    b: *const f32,
+    t: &CTile,
+) {
     // SAFETY: avx is enabled by every caller (register-only).
     let mut acc = [[unsafe { _mm256_setzero_ps() }; 2]; MR];
     for p in 0..kc {
@@ -125,6 +147,7 @@ unsafe fn tile_loop<const FUSED: bool>(
             let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
             for (i, row) in acc.iter_mut().enumerate() {
                 let ai = _mm256_set1_ps(a(p, i));
+                keep(p, i, ai);
                 row[0] = madd::<FUSED>(ai, b0, row[0]);
                 row[1] = madd::<FUSED>(ai, b1, row[1]);
             }
@@ -159,6 +182,37 @@ unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, 
     let rows = a.row_ptrs::<MR>();
     // SAFETY: entry p < kc of every (clamped) row is readable.
     unsafe { tile_loop::<FUSED>(kc, |p, i| *rows[i].add(p), b, t) };
+}
+
+/// [`packed_rows`] that also packs the micro-panel it reads: `w[p·6 + i] =
+/// a(i, p)` (the broadcast's lane 0 stored as is; see the AVX-512
+/// `packing_rows`). Same operations in the same order as [`packed`], so the
+/// same bits.
+///
+/// # Safety
+/// As [`packed_rows`]; `w` must be writable for `kc·6` floats and not
+/// overlap A, B or C.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn packing_rows<const FUSED: bool>(
+    kc: usize,
+    a: &DirectA,
+    b: *const f32,
+    t: &CTile,
+    w: *mut f32,
+) {
+    let rows = a.row_ptrs::<MR>();
+    // SAFETY: entry p < kc of every (clamped) row is readable; w[p·6 + i]
+    // with p < kc, i < 6 lies inside the kc·6 floats the caller provides;
+    // avx2 is enabled here.
+    unsafe {
+        tile_loop_with::<FUSED>(
+            kc,
+            |p, i| *rows[i].add(p),
+            |p, i, v| _mm_store_ss(w.add(p * MR + i), _mm256_castps256_ps128(v)),
+            b,
+            t,
+        );
+    }
 }
 
 /// Direct kernel body for exactly `R` rows.

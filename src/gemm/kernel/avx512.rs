@@ -17,9 +17,9 @@
 
 use super::{CTile, DirectA, Kernels};
 use core::arch::x86_64::{
-    __m512, __mmask16, _MM_HINT_T0, _mm_prefetch, _mm512_add_ps, _mm512_fmadd_ps, _mm512_loadu_ps,
-    _mm512_mask_storeu_ps, _mm512_maskz_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
-    _mm512_storeu_ps,
+    __m512, __mmask16, _MM_HINT_T0, _mm_prefetch, _mm_store_ss, _mm512_add_ps,
+    _mm512_castps512_ps128, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
+    _mm512_maskz_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
 };
 
 const MR: usize = 8;
@@ -67,6 +67,11 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
                 packed_rows_tall::<false>
             },
         )),
+        packing_rows: Some(if fused {
+            packing_rows::<true>
+        } else {
+            packing_rows::<false>
+        }),
     }
 }
 
@@ -179,6 +184,23 @@ unsafe fn tile_loop<const R: usize, const FUSED: bool>(
     b: *const f32,
     t: &CTile,
 ) {
+    // SAFETY: forwarded.
+    unsafe { tile_loop_with::<R, FUSED>(kc, a, |_, _, _| {}, b, t) };
+}
+
+/// [`tile_loop`] that also hands every broadcast A value to `keep(p, i,
+/// broadcast)` (the packing kernel stores its lane 0).
+///
+/// # Safety
+/// As [`tile_loop`]; `keep` must be safe to call for p < kc, i < R.
+#[inline(always)]
+unsafe fn tile_loop_with<const R: usize, const FUSED: bool>(
+    kc: usize,
+    a: impl Fn(usize, usize) -> f32,
+    keep: impl Fn(usize, usize, __m512),
+    b: *const f32,
+    t: &CTile,
+) {
     // SAFETY: avx512f is enabled by every caller (register-only).
     let mut acc = [[unsafe { _mm512_setzero_ps() }; 2]; R];
     for p in 0..kc {
@@ -194,6 +216,7 @@ unsafe fn tile_loop<const R: usize, const FUSED: bool>(
             let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
             for (i, row) in acc.iter_mut().enumerate() {
                 let ai = _mm512_set1_ps(a(p, i));
+                keep(p, i, ai);
                 row[0] = madd::<FUSED>(ai, b0, row[0]);
                 row[1] = madd::<FUSED>(ai, b1, row[1]);
             }
@@ -228,6 +251,43 @@ unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, 
     let rows = a.row_ptrs::<MR>();
     // SAFETY: entry p < kc of every (clamped) row is readable.
     unsafe { tile_loop::<MR, FUSED>(kc, |p, i| *rows[i].add(p), b, t) };
+}
+
+/// [`packed_rows`] that also packs the micro-panel it reads: `w[p·8 + i] =
+/// a(i, p)`, so the jr loop's other tiles run the [`packed`] kernel on it.
+/// The broadcast's lane 0 is stored as is (`vmovss`, a store-port uop): the
+/// broadcast stays a load from memory and nothing is added on the FMA
+/// ports. Rows of A a multiple of 4 KiB apart (always packed, see
+/// `blocked::IN_PLACE_ALIAS`) then reach L1 once per block, inside a
+/// kernel whose FMAs hide part of the wait, instead of in a separate
+/// transposing pass (1024³ and 2048³ +1–2 %, measured alternating with
+/// the separate pack in one process). Same operations in the same order as
+/// [`packed`], so the same bits.
+///
+/// # Safety
+/// As [`packed_rows`]; `w` must be writable for `kc·8` floats and not
+/// overlap A, B or C.
+#[target_feature(enable = "avx512f")]
+unsafe fn packing_rows<const FUSED: bool>(
+    kc: usize,
+    a: &DirectA,
+    b: *const f32,
+    t: &CTile,
+    w: *mut f32,
+) {
+    let rows = a.row_ptrs::<MR>();
+    // SAFETY: entry p < kc of every (clamped) row is readable; w[p·8 + i]
+    // with p < kc, i < 8 lies inside the kc·8 floats the caller provides;
+    // avx512f is enabled here.
+    unsafe {
+        tile_loop_with::<MR, FUSED>(
+            kc,
+            |p, i| *rows[i].add(p),
+            |p, i, v| _mm_store_ss(w.add(p * MR + i), _mm512_castps512_ps128(v)),
+            b,
+            t,
+        );
+    }
 }
 
 /// [`packed_rows`] with a 10 × 32 tile, for row counts that 10 tiles

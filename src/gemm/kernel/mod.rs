@@ -92,6 +92,12 @@ pub(crate) type DirectFn = unsafe fn(usize, &DirectA, *const f32, usize, &CTile)
 /// holding `rows ≤ mr` rows of unit column stride.
 pub(crate) type RowsFn = unsafe fn(usize, &DirectA, *const f32, &CTile);
 
+/// Packing in-place kernel: `(kc, a, b_panel, c, a_panel)`, a [`RowsFn`]
+/// that also writes the `mr`-row micro-panel of A it reads into `a_panel`
+/// (`a_panel[p·mr + i] = a(i, p)`, rows past `a.rows` repeating the last
+/// row, as the kernel reads them).
+pub(crate) type PackingRowsFn = unsafe fn(usize, &DirectA, *const f32, &CTile, *mut f32);
+
 /// Transposing packer for one panel of lines contiguous along k:
 /// `(src, lines, kc, w, panel)`, as [`transpose::pack_lines`].
 pub(crate) type PackLinesFn = unsafe fn(super::pack::Src, usize, usize, usize, &mut [f32]);
@@ -122,6 +128,11 @@ pub(crate) struct Kernels {
     /// that it tiles with fewer wasted rows than `mr` (100 = 10 × 10
     /// rows, where 8-row tiles compute 104).
     pub packed_rows_tall: Option<(usize, RowsFn)>,
+    /// The `mr`-row in-place kernel that packs A as it reads it, for rows
+    /// of unit column stride that are packed anyway (see
+    /// `blocked::IN_PLACE_ALIAS`): the first tile of each micro-panel row
+    /// packs A for the other tiles, so no separate pass reads A.
+    pub packing_rows: Option<PackingRowsFn>,
 }
 
 impl Kernels {

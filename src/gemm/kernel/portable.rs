@@ -35,6 +35,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         pack_lines: None,
         packed_rows: None,
         packed_rows_tall: None,
+        packing_rows: None,
     }
 }
 
