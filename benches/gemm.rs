@@ -310,7 +310,7 @@ fn quick() {
         }
     }
     println!(
-        "{:<22} {:>9} {:>9} {:>9} {:>7} {:>6}",
+        "{:<22} {:>9} {:>9} {:>9} {:>7} {:>7}",
         "shape", "deepinit", "mm", "gemm", "ratio", "%peak"
     );
     let mut logs = Vec::new();
@@ -336,7 +336,7 @@ fn quick() {
         let ratio = d / m.max(g);
         logs.push(ratio.ln());
         println!(
-            "{:<22} {d:>9.1} {m:>9.1} {g:>9.1} {ratio:>7.3} {:>5.0}%",
+            "{:<22} {d:>9.1} {m:>9.1} {g:>9.1} {ratio:>7.3} {:>6.1}%",
             s.name,
             100.0 * d / peak
         );
