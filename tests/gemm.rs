@@ -176,9 +176,10 @@ proptest! {
 
 /// Shapes that cross every blocking boundary (MC = 48, KC = 256, NC = 1024)
 /// and the packed/direct switch, on every supported kernel, with A packed
-/// (column-major, or rows 4 KiB apart: packed by the first tile of each
-/// micro-panel row) and read in place (rows contiguous along k, with and
-/// without gaps, partial row tiles).
+/// (column-major, or rows 4 KiB apart) and read in place (rows contiguous
+/// along k, with and without gaps, partial row tiles). The packing tile
+/// that takes over A's packing when the operands exceed L2 is checked on
+/// small shapes by a unit test in `gemm::blocked`.
 #[test]
 fn crosses_block_boundaries() {
     let shapes = [
@@ -189,8 +190,7 @@ fn crosses_block_boundaries() {
         (17, 17, 17),
         (45, 1024, 40),
         // Rows 4 KiB apart in two row blocks (48 + 9) and three column
-        // tiles (32 + 32 + 6): the packing tile, then packed ones, per
-        // block.
+        // tiles (32 + 32 + 6).
         (57, 1024, 70),
         // Row counts the AVX-512 10-row in-place tile takes, in row blocks
         // of 40 (100 = 40 + 40 + 20, 90 = 40 + 40 + 10); 70 and 33 columns

@@ -40,6 +40,16 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
     (mc + 31) * kc + (nc + 31) * kc + 32
 }
 
+/// Floats of A, B and C together above which they cannot all stay in the
+/// 2 MiB L2 of the machines measured: A then arrives from L3 whatever
+/// packs it, and the packing tile (see [`run`]) overlaps that wait with
+/// its multiply-adds. Below it A is L2-resident, and a separate pack is
+/// the cheaper of the two (measured alternating in one process, rows
+/// 4 KiB apart: 57×1024·1024×70 0.97–0.98, 200×1024·1024×64 0.98,
+/// 100×1024·1024×256 1.00 with the packing tile; above: 1024×1024·1024×64
+/// 1.10, 256×1024·1024×1024 1.04, 1024³ 1.03).
+const L2_FLOATS: usize = 1 << 19;
+
 /// Runs the five loops on one problem.
 ///
 /// # Safety
@@ -47,6 +57,19 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
 /// entry of C writable and not aliased), with `m, n, k ≥ 1`, and `ws` must
 /// hold at least `workspace_len(p.m, p.k, p.n)` floats.
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
+    let floats = (p.m * p.k)
+        .saturating_add(p.k * p.n)
+        .saturating_add(p.m * p.n);
+    // SAFETY: forwarded.
+    unsafe { run_with(ks, p, ws, floats > L2_FLOATS) };
+}
+
+/// [`run`], with the packing tile allowed or not (`far`: the operands do
+/// not fit in L2).
+///
+/// # Safety
+/// As [`run`].
+unsafe fn run_with(ks: &Kernels, p: &Problem, ws: &mut [f32], far: bool) {
     let (mr, nr) = (ks.mr, ks.nr);
     // Rows of A contiguous along k are read in place when the kernel set can
     // (no packing; the rows of a micro-panel stay in L1 across the jr loop),
@@ -58,9 +81,10 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
         None
     };
     // Rows contiguous along k but packed anyway (4 KiB apart) are packed by
-    // the first kernel of each micro-panel row, when the kernel set can.
+    // the first kernel of each micro-panel row when they come from L3 and
+    // the kernel set can.
     let packing = match in_place {
-        None if p.a.cs == 1 => ks.packing_rows,
+        None if p.a.cs == 1 && far => ks.packing_rows,
         _ => None,
     };
     let tile_m = in_place.map_or(mr, |(h, _)| h);
@@ -203,4 +227,108 @@ unsafe fn macro_loops(
 pub(crate) fn align64(ws: &mut [f32]) -> &mut [f32] {
     let skip = ws.as_ptr().align_offset(64).min(ws.len());
     &mut ws[skip..]
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::gemm::naive::gemm_naive;
+    use crate::gemm::{Kernel, Operand, Precision};
+    use std::vec;
+    use std::vec::Vec;
+
+    /// `C` after `run_with` on a product whose A rows lie `lda` apart.
+    #[allow(clippy::too_many_arguments)]
+    fn product(
+        kernel: Kernel,
+        precision: Precision,
+        (m, k, n, lda): (usize, usize, usize, usize),
+        a: &[f32],
+        b: &[f32],
+        beta: f32,
+        c0: &[f32],
+        far: bool,
+    ) -> Vec<u32> {
+        let mut c = c0.to_vec();
+        let p = Problem {
+            m,
+            n,
+            k,
+            a: Operand {
+                ptr: a.as_ptr(),
+                rs: lda,
+                cs: 1,
+            },
+            b: Operand {
+                ptr: b.as_ptr(),
+                rs: n,
+                cs: 1,
+            },
+            c: c.as_mut_ptr(),
+            crs: n,
+            ccs: 1,
+            alpha: 0.75,
+            beta,
+        };
+        let mut ws = vec![0.0; workspace_len(m, k, n)];
+        assert!(a.len() >= (m - 1) * lda + k && b.len() == k * n && c.len() == m * n);
+        // SAFETY: p describes the slices checked above (A's rows lda apart
+        // hold k entries, B and C row-major), m, n, k ≥ 1, and ws holds
+        // workspace_len floats.
+        unsafe { run_with(&kernel.kernels(precision), &p, &mut ws, far) };
+        c.iter().map(|x| x.to_bits()).collect()
+    }
+
+    /// The packing tile (forced on small problems) gives the bits of the
+    /// separate pack, and for the portable precision those of the
+    /// canonical `gemm_naive`, on every kernel this CPU supports: rows of A
+    /// 4 KiB apart, partial micro-panels, two row blocks, partial column
+    /// tiles, one column tile only, several k blocks, β = 0 over NaN and
+    /// β ≠ 0.
+    #[test]
+    fn packing_tile_gives_the_same_bits() {
+        let lda = 1024;
+        for (m, k, n) in [(57, 1024, 70), (9, 600, 33), (50, 300, 32)] {
+            let dims = (m, k, n, lda);
+            let a: Vec<f32> = (0..m * lda)
+                .map(|i| ((i * 7919) % 1013) as f32 / 512.0 - 1.0)
+                .collect();
+            let b: Vec<f32> = (0..k * n)
+                .map(|i| ((i * 104_729) % 997) as f32 / 499.0 - 1.0)
+                .collect();
+            for beta in [0.0f32, -0.5] {
+                let c0: Vec<f32> = (0..m * n)
+                    .map(|i| {
+                        if beta == 0.0 {
+                            f32::NAN
+                        } else {
+                            i as f32 / 7.0
+                        }
+                    })
+                    .collect();
+                let mut canon = c0.clone();
+                gemm_naive(
+                    Precision::Portable,
+                    0.75,
+                    crate::MatRef::from_strided(&a, m, k, lda, 1).unwrap(),
+                    crate::MatRef::from_row_major(&b, k, n).unwrap(),
+                    beta,
+                    crate::MatMut::from_row_major(&mut canon, m, n).unwrap(),
+                );
+                let canon: Vec<u32> = canon.iter().map(|x| x.to_bits()).collect();
+                for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
+                    for precision in [Precision::Fast, Precision::Portable] {
+                        let run = |far| product(kernel, precision, dims, &a, &b, beta, &c0, far);
+                        let tile = run(true);
+                        let what =
+                            std::format!("{m}×{k}×{n}, {kernel:?}, {precision:?}, β = {beta}");
+                        assert_eq!(tile, run(false), "{what}");
+                        if precision == Precision::Portable {
+                            assert_eq!(tile, canon, "{what}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

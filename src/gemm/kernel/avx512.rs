@@ -258,11 +258,12 @@ unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, 
 /// The broadcast's lane 0 is stored as is (`vmovss`, a store-port uop): the
 /// broadcast stays a load from memory and nothing is added on the FMA
 /// ports. Rows of A a multiple of 4 KiB apart (always packed, see
-/// `blocked::IN_PLACE_ALIAS`) then reach L1 once per block, inside a
-/// kernel whose FMAs hide part of the wait, instead of in a separate
-/// transposing pass (1024³ and 2048³ +1–2 %, measured alternating with
-/// the separate pack in one process). Same operations in the same order as
-/// [`packed`], so the same bits.
+/// `blocked::IN_PLACE_ALIAS`) that come from L3 then reach L1 once per
+/// block inside a kernel whose FMAs hide part of the wait, instead of in a
+/// separate transposing pass (1024³ +1–3 %, 1024×1024·1024×64 +10 %,
+/// measured alternating with the separate pack in one process; figures in
+/// `blocked::L2_FLOATS`). Same operations in the same order as [`packed`],
+/// so the same bits.
 ///
 /// # Safety
 /// As [`packed_rows`]; `w` must be writable for `kc·8` floats and not

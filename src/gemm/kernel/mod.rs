@@ -130,8 +130,9 @@ pub(crate) struct Kernels {
     pub packed_rows_tall: Option<(usize, RowsFn)>,
     /// The `mr`-row in-place kernel that packs A as it reads it, for rows
     /// of unit column stride that are packed anyway (see
-    /// `blocked::IN_PLACE_ALIAS`): the first tile of each micro-panel row
-    /// packs A for the other tiles, so no separate pass reads A.
+    /// `blocked::IN_PLACE_ALIAS`) and come from L3 (`blocked::L2_FLOATS`):
+    /// the first tile of each micro-panel row packs A for the other tiles,
+    /// so no separate pass reads A.
     pub packing_rows: Option<PackingRowsFn>,
 }
 
