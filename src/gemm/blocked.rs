@@ -282,13 +282,21 @@ mod tests {
     /// The packing tile (forced on small problems) gives the bits of the
     /// separate pack, and for the portable precision those of the
     /// canonical `gemm_naive`, on every kernel this CPU supports: rows of A
-    /// 4 KiB apart, partial micro-panels, two row blocks, partial column
-    /// tiles, one column tile only, several k blocks, β = 0 over NaN and
-    /// β ≠ 0.
+    /// 4 KiB apart, partial micro-panels (down to one row), one and two full
+    /// row blocks, partial column tiles, one column tile only, one term and
+    /// several k blocks, β = 0 over NaN and β ≠ 0.
     #[test]
     fn packing_tile_gives_the_same_bits() {
         let lda = 1024;
-        for (m, k, n) in [(57, 1024, 70), (9, 600, 33), (50, 300, 32)] {
+        for (m, k, n) in [
+            (57, 1024, 70),
+            (9, 600, 33),
+            (50, 300, 32),
+            (1, 1, 1),
+            (8, 1, 64),
+            (17, 257, 65),
+            (96, 40, 100),
+        ] {
             let dims = (m, k, n, lda);
             let a: Vec<f32> = (0..m * lda)
                 .map(|i| ((i * 7919) % 1013) as f32 / 512.0 - 1.0)
