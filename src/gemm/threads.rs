@@ -1,7 +1,7 @@
 //! Splitting a packed GEMM over threads (feature `parallel`).
 //!
 //! C is cut into `t` contiguous bands, each an independent BLIS product with
-//! its own share of the workspace, run on the persistent [`pool`](super::pool)
+//! its own share of the workspace, run on the persistent [`pool`]
 //! (Smith et al., "Anatomy of High-Performance Many-Threaded Matrix
 //! Multiplication", IPDPS 2014). Bands are rows of C (BLIS's "ic loop") when
 //! `m ≥ n` and columns of C (the "jc loop") when `m < n`: each band packs all

@@ -10,7 +10,9 @@
 //! this machine (fewer partial tiles on power-of-two shapes, 10 loads per
 //! 16 FMAs). When A is read in place and m tiles better by 10 than by 8
 //! (the MLP's batch of 100), a 10 × 32 tile with 20 accumulators runs
-//! instead. Direct kernel: up to 12 rows × one 16-lane strip. Edge tiles use
+//! instead; where rows of A must be packed anyway, the first tile of each
+//! micro-panel row reads them in place and packs them as it goes.
+//! Direct kernel: up to 12 rows × one 16-lane strip. Edge tiles use
 //! masked loads and stores, so no lane outside the tile is touched.
 //! Layout follows BLIS (van Zee & van de Geijn 2015), transposed so that
 //! vectors run along rows of C.

@@ -20,7 +20,8 @@
 //! - *packed*: `a` and `b` are packed micro-panels (`a[p·mr + i]`, `b[p·nr + j]`),
 //!   or `a` is read in place when its rows are contiguous along k (AVX2 and
 //!   AVX-512; AVX-512 also has a taller in-place tile, see
-//!   [`Kernels::rows_for`]);
+//!   [`Kernels::rows_for`]), or read in place and packed as it goes (the
+//!   *packing tile*, [`Kernels::packing_rows`]);
 //! - *direct*: `rows ≤ dr` rows of A are read in place with any strides and a
 //!   16-column strip of B is read with unit column stride (used when packing
 //!   would dominate: narrow outputs, matrix-vector, tiny problems).
