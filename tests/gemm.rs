@@ -283,12 +283,15 @@ fn avx2_and_avx512_give_identical_bits() {
 fn one_and_two_threads_give_identical_bits() {
     let kernel = Kernel::best();
     // Row bands (m ≥ n), column bands (the MLP's 100×784·784×256 and
-    // 256×100·100×784), bands ending in a partial grain, and 3 bands.
+    // 256×100·100×784), bands ending in a partial grain, and 3 bands; and
+    // rows of A 4 KiB apart with operands beyond L2 (the packing tile, B
+    // packed by rows).
     for (m, k, n) in [
         (400, 300, 350),
         (257, 513, 129),
         (100, 784, 256),
         (256, 100, 784),
+        (200, 1024, 1024),
     ] {
         let one = run_bits(m, k, n, kernel, 1);
         for threads in [2, 3] {
