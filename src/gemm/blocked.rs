@@ -6,8 +6,9 @@
 //! 5th loop  jc: columns of C and B in blocks of NC
 //! 4th loop  pc: k in blocks of KC; pack B[pc.., jc..] → B̃ (KC × NC, L2)
 //! 3rd loop  ic: rows of C and A in blocks of MC; pack A[ic.., pc..] → Ã
-//!               (skipped when rows of A are contiguous along k: the kernel
-//!               then reads them in place, or packs them in its first tile)
+//!               (skipped when rows of A are contiguous along k and the
+//!               kernel reads them in place, or, for rows 4 KiB apart that
+//!               come from L3, packs them in its first tile)
 //! 2nd loop  ir: MR-tall micro-panels of Ã (one stays in L1 for the jr loop)
 //! 1st loop  jr: NR-wide micro-panels of B̃ (streamed from L2)
 //! kernel    p : kc rank-1 updates of an MR × NR tile held in registers

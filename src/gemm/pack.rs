@@ -44,14 +44,19 @@ pub(crate) unsafe fn pack(
     lines: Option<PackLinesFn>,
 ) {
     debug_assert!(dst.len() >= packed_len(len, kc, w));
-    if src.s_line == 1 && len >= PAGE_LINES {
+    // Long contiguous blocks: the full panels by source rows, then the
+    // partial one (if any) below.
+    let done = if src.s_line == 1 && len >= PAGE_LINES {
         // SAFETY: forwarded.
-        unsafe { pack_by_rows(src, len, kc, w, dst) };
-        return;
-    }
+        unsafe { pack_by_rows(src, len / w, kc, w, dst) };
+        len / w
+    } else {
+        0
+    };
     for (q, panel) in dst[..packed_len(len, kc, w)]
         .chunks_exact_mut(w * kc)
         .enumerate()
+        .skip(done)
     {
         let n = (len - q * w).min(w);
         let base = Src {
@@ -75,40 +80,30 @@ const PAGE_LINES: usize = 1024;
 /// B's packing) 1.07–1.09; against four rows 0.99–1.02.
 const ROWS_IN_FLIGHT: usize = 8;
 
-/// [`pack`] for lines contiguous in memory (`s_line == 1`), walking the
-/// source rows [`ROWS_IN_FLIGHT`] at a time from their first line to their
-/// last and scattering them into the panels. Panel by panel, a block of
-/// NC = 1024 lines would read 128 bytes from each of kc pages, then the
-/// next 128 bytes of each: the hardware prefetcher, which follows a run
-/// within one page, never sees one. Row by row, every page is read start
-/// to end (1024³ +0.7–1.4 %, measured alternating with panel order in one
-/// process; −1 % at 256³, whose 256-line block is cache-resident, hence
-/// the threshold).
+/// Packs the first `panels` full panels of a block of lines contiguous in
+/// memory (`s_line == 1`), walking the source rows [`ROWS_IN_FLIGHT`] at a
+/// time from their first line to their last and scattering them into the
+/// panels. Panel by panel, a block of NC = 1024 lines would read 128 bytes
+/// from each of kc pages, then the next 128 bytes of each: the hardware
+/// prefetcher, which follows a run within one page, never sees one. Row by
+/// row, every page is read start to end (1024³ +0.7–1.4 %, measured
+/// alternating with panel order in one process; −1 % at 256³, whose
+/// 256-line block is cache-resident, hence the threshold).
 ///
 /// # Safety
-/// As [`pack`], with `src.s_line == 1`.
-unsafe fn pack_by_rows(src: Src, len: usize, kc: usize, w: usize, dst: &mut [f32]) {
+/// Entries `(i, p)`, `i < panels·w`, `p < kc` of `src` are readable, with
+/// `src.s_line == 1`; `dst` holds at least `panels·w·kc` floats.
+unsafe fn pack_by_rows(src: Src, panels: usize, kc: usize, w: usize, dst: &mut [f32]) {
     debug_assert_eq!(src.s_line, 1);
-    let full = len / w;
     for p0 in (0..kc).step_by(ROWS_IN_FLIGHT) {
         let rows = p0..kc.min(p0 + ROWS_IN_FLIGHT);
-        for (q, panel) in dst.chunks_exact_mut(w * kc).take(full).enumerate() {
+        for (q, panel) in dst.chunks_exact_mut(w * kc).take(panels).enumerate() {
             for p in rows.clone() {
                 // SAFETY: entries (q·w .. q·w + w, p) exist (p < kc,
-                // q < len / w) and are contiguous.
+                // q < panels) and are contiguous.
                 unsafe { copy_line(src.ptr.add(p * src.s_k + q * w), &mut panel[p * w..][..w]) };
             }
         }
-    }
-    if full * w < len {
-        let base = Src {
-            // SAFETY: line full·w < len exists.
-            ptr: unsafe { src.ptr.add(full * w) },
-            ..src
-        };
-        let panel = &mut dst[full * w * kc..][..w * kc];
-        // SAFETY: the remaining len − full·w < w lines of kc entries exist.
-        unsafe { pack_panel(base, len - full * w, kc, w, panel, None) };
     }
 }
 
