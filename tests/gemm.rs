@@ -175,7 +175,7 @@ proptest! {
 }
 
 /// Shapes that cross every blocking boundary (MC = 48, KC = 256, NC = 1024)
-/// and the packed/direct switch, on every supported kernel, with A packed
+/// and the packed/direct/narrow switches, on every supported kernel, with A packed
 /// (column-major, or rows 4 KiB apart) and read in place (rows contiguous
 /// along k, with and without gaps, partial row tiles). The packing tile
 /// that takes over A's packing when the operands exceed L2 is checked on
@@ -197,6 +197,16 @@ fn crosses_block_boundaries() {
         // end in partial column tiles.
         (100, 300, 70),
         (90, 120, 33),
+        // Narrow outputs (AVX-512 narrow kernel when A's rows are
+        // contiguous, either orientation): 6 blocks of 16 rows + 4 rows
+        // left to the row-broadcast kernel, k in 4 blocks of 196 = 12·16 + 4
+        // terms; 15 rows left (≥ n + 2) in a partly filled block, k = 37;
+        // 12 columns, 13 rows left (< n + 2); matrix-vector either side.
+        (100, 784, 10),
+        (63, 37, 3),
+        (45, 64, 12),
+        (40, 100, 1),
+        (1, 300, 40),
     ];
     for (s, &(m, k, n)) in shapes.iter().enumerate() {
         for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {

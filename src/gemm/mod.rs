@@ -5,7 +5,8 @@
 //! packed into the caller's workspace and multiplied by register-blocked
 //! microkernels inside five cache-blocking loops (`blocked.rs`); narrow
 //! outputs, matrix-vector products and tiny problems skip packing
-//! (`direct.rs`). On x86-64 the microkernels use AVX-512F or AVX2+FMA chosen at
+//! (`direct.rs`; with AVX-512, outputs of at most 12 columns transpose A in
+//! registers so that vectors run along the long side). On x86-64 the microkernels use AVX-512F or AVX2+FMA chosen at
 //! run time ([`Kernel`]); elsewhere `wide` vectors.
 //!
 //! **Determinism.** Every entry of C accumulates over k in one canonical
@@ -272,6 +273,12 @@ unsafe fn scale(p: &Problem) {
 unsafe fn dispatch(ks: &kernel::Kernels, p: &Problem, ws: &mut [f32], threads: usize) {
     let (m, n, k) = (p.m, p.n, p.k);
     if m.min(n) <= DIRECT_MAX_SIDE || m.saturating_mul(n).saturating_mul(k) <= DIRECT_MAX_VOLUME {
+        if let (Some(f), Some(q)) = (ks.narrow, narrow_orientation(p)) {
+            // SAFETY: forwarded; q.n ≤ NARROW_COLS and q.a.cs == 1 by
+            // construction; direct::workspace_len ≤ the one-thread need.
+            unsafe { direct::run_narrow(ks, f, &q, ws) };
+            return;
+        }
         let q = direct_orientation(p);
         // SAFETY: forwarded; direct::workspace_len ≤ the one-thread need.
         unsafe { direct::run(ks, &q, ws) };
@@ -288,6 +295,14 @@ unsafe fn dispatch(ks: &kernel::Kernels, p: &Problem, ws: &mut [f32], threads: u
     let _ = threads;
     // SAFETY: forwarded.
     unsafe { blocked::run(ks, &q, ws) };
+}
+
+/// The orientation of `p` the narrow kernel takes, if any: at most
+/// [`direct::NARROW_COLS`] columns and at least 16 rows of C, with rows of
+/// A contiguous along k (read 16 at a time and transposed in registers).
+fn narrow_orientation(p: &Problem) -> Option<Problem> {
+    let fits = |q: &Problem| q.a.cs == 1 && q.m >= 16 && q.n <= direct::NARROW_COLS;
+    [*p, p.t()].into_iter().find(fits)
 }
 
 /// The direct path vectorizes along n and reads B strips in place when

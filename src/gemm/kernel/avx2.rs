@@ -47,6 +47,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         } else {
             packing_rows::<false>
         }),
+        narrow: None,
     }
 }
 

@@ -12,11 +12,14 @@
 //! (the MLP's batch of 100), a 10 × 32 tile with 20 accumulators runs
 //! instead; where rows of A must be packed anyway, the first tile of each
 //! micro-panel row reads them in place and packs them as it goes.
-//! Direct kernel: up to 12 rows × one 16-lane strip. Edge tiles use
+//! Direct kernel: up to 12 rows × one 16-lane strip. Narrow kernel: 16 rows
+//! of A transposed in registers 16 terms at a time, one accumulator per
+//! column of C (at most 12), B broadcast from memory. Edge tiles use
 //! masked loads and stores, so no lane outside the tile is touched.
 //! Layout follows BLIS (van Zee & van de Geijn 2015), transposed so that
 //! vectors run along rows of C.
 
+use super::transpose::{columns16, transpose16};
 use super::{CTile, DirectA, Kernels};
 use core::arch::x86_64::{
     __m512, __mmask16, _MM_HINT_T0, _mm_prefetch, _mm_store_ss, _mm512_add_ps,
@@ -73,6 +76,11 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             packing_rows::<true>
         } else {
             packing_rows::<false>
+        }),
+        narrow: Some(if fused {
+            narrow::<true>
+        } else {
+            narrow::<false>
         }),
     }
 }
@@ -357,6 +365,91 @@ unsafe fn direct<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, ldb: 
                 // SAFETY: forwarded contract, a.rows == $r.
                 $($r => unsafe { direct_rows::<$r, FUSED>(kc, a, b, ldb, t) },)*
                 _ => {}
+            }
+        };
+    }
+    go!(1 2 3 4 5 6 7 8 9 10 11 12);
+}
+
+/// Narrow kernel body for exactly `N` columns: per block of 16 terms, the
+/// 16 rows of A are read as 16 column vectors ([`columns16`], or masked
+/// loads and [`transpose16`] for a last block shorter than 16), so vector
+/// `q` holds column `p0 + q` of the tile's rows; then `acc[j] ← acc[j] +
+/// A[.., p]·b(p, j)` for each term in order, `b(p, j)` broadcast from
+/// memory. All 16 lanes carry rows of C, where the row-broadcast direct
+/// kernel fills only `N` of them; the accumulators are transposed back to
+/// rows for the canonical epilogue. Each entry still accumulates over p in
+/// increasing order from zero, so the bits are those of every other path.
+///
+/// # Safety
+/// As [`narrow`], with `t.n == N`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn narrow_cols<const N: usize, const FUSED: bool>(
+    kc: usize,
+    a: &DirectA,
+    b: crate::gemm::Operand,
+    t: &CTile,
+) {
+    let rows = a.row_ptrs::<16>();
+    let mut acc = [_mm512_setzero_ps(); N];
+    // SAFETY: b(p, j) for p < kc, j < N is readable by the contract.
+    let bcast = |p: usize, j: usize| unsafe { _mm512_set1_ps(*b.ptr.add(p * b.rs + j * b.cs)) };
+    let mut p0 = 0;
+    while p0 + 16 <= kc {
+        // SAFETY: terms p0..p0 + 16 ≤ kc of every (clamped) row exist.
+        let cols = unsafe { columns16(&rows, p0) };
+        for (q, &col) in cols.iter().enumerate() {
+            for (j, acc) in acc.iter_mut().enumerate() {
+                *acc = madd::<FUSED>(col, bcast(p0 + q, j), *acc);
+            }
+        }
+        p0 += 16;
+    }
+    if p0 < kc {
+        let w = kc - p0;
+        let m = mask(w);
+        // SAFETY: terms p0..kc of every (clamped) row exist; masked lanes
+        // are not read.
+        let cols = unsafe {
+            transpose16(&core::array::from_fn(|i| {
+                _mm512_maskz_loadu_ps(m, rows[i].add(p0))
+            }))
+        };
+        for (q, &col) in cols.iter().enumerate().take(w) {
+            for (j, acc) in acc.iter_mut().enumerate() {
+                *acc = madd::<FUSED>(col, bcast(p0 + q, j), *acc);
+            }
+        }
+    }
+    let mut padded = [_mm512_setzero_ps(); 16];
+    padded[..N].copy_from_slice(&acc);
+    // SAFETY: register-only (avx512f enabled here).
+    let out = unsafe { transpose16(&padded) };
+    let out: [[__m512; 1]; 16] = core::array::from_fn(|i| [out[i]]);
+    // SAFETY: the caller guarantees the tile (t.m ≤ 16 rows, t.n == N).
+    unsafe { store_tile(&out, t) };
+}
+
+/// Narrow kernel: `a.rows ≤ 16` rows of A (unit column stride) times the
+/// `kc × t.n` block of B, `t.n ≤` [`NARROW_COLS`](crate::gemm::direct::NARROW_COLS),
+/// vectors along the rows of C (see [`narrow_cols`]). Row pointers past
+/// `a.rows` repeat the last row (valid memory; those rows are never
+/// stored).
+///
+/// # Safety
+/// avx512f must be available; rows `0..a.rows` of A hold `kc` readable
+/// entries with `a.cs == 1`; entries `b.ptr + p·b.rs + j·b.cs` are readable
+/// for `p < kc`, `j < t.n`; `t` is a writable tile with `t.m == a.rows`,
+/// `1 ≤ t.n ≤ 12`.
+#[target_feature(enable = "avx512f")]
+unsafe fn narrow<const FUSED: bool>(kc: usize, a: &DirectA, b: crate::gemm::Operand, t: &CTile) {
+    macro_rules! go {
+        ($($n:literal)*) => {
+            match t.n {
+                // SAFETY: forwarded contract, t.n == $n.
+                $($n => unsafe { narrow_cols::<$n, FUSED>(kc, a, b, t) },)*
+                _ => unreachable!("narrow kernel called with {} columns", t.n),
             }
         };
     }

@@ -16,7 +16,7 @@
 //! [`Precision`](super::Precision) whenever the hardware rounds the same way
 //! (always for `Portable`; `Fast` uses a fused multiply-add where available).
 //!
-//! Two kernel shapes exist per instruction set:
+//! Kernel shapes per instruction set:
 //! - *packed*: `a` and `b` are packed micro-panels (`a[p·mr + i]`, `b[p·nr + j]`),
 //!   or `a` is read in place when its rows are contiguous along k (AVX2 and
 //!   AVX-512; AVX-512 also has a taller in-place tile, see
@@ -25,6 +25,11 @@
 //! - *direct*: `rows ≤ dr` rows of A are read in place with any strides and a
 //!   16-column strip of B is read with unit column stride (used when packing
 //!   would dominate: narrow outputs, matrix-vector, tiny problems).
+//! - *narrow* (AVX-512): up to 16 rows of A read in place 16 terms at a time
+//!   and transposed in registers, so vectors run along the rows of C, times
+//!   at most [`NARROW_COLS`](super::direct::NARROW_COLS) columns of B
+//!   broadcast from memory (the 10-class output layer, matrix-vector
+//!   products with rows of A contiguous).
 
 #![allow(unsafe_code)]
 
@@ -99,6 +104,13 @@ pub(crate) type RowsFn = unsafe fn(usize, &DirectA, *const f32, &CTile);
 /// row, as the kernel reads them).
 pub(crate) type PackingRowsFn = unsafe fn(usize, &DirectA, *const f32, &CTile, *mut f32);
 
+/// Narrow kernel: `(kc, a, b, c)` for `c.n ≤`
+/// [`NARROW_COLS`](super::direct::NARROW_COLS) columns with vectors along
+/// the rows of C: `a` holds up to 16 rows of unit column stride, read in
+/// blocks of 16 terms and transposed in registers; every entry of `b`
+/// (`kc × c.n`, any strides) is broadcast from memory.
+pub(crate) type NarrowFn = unsafe fn(usize, &DirectA, super::Operand, &CTile);
+
 /// Transposing packer for one panel of lines contiguous along k:
 /// `(src, lines, kc, w, panel)`, as [`transpose::pack_lines`].
 pub(crate) type PackLinesFn = unsafe fn(super::pack::Src, usize, usize, usize, &mut [f32]);
@@ -135,6 +147,9 @@ pub(crate) struct Kernels {
     /// the first tile of each micro-panel row packs A for the other tiles,
     /// so no separate pass reads A.
     pub packing_rows: Option<PackingRowsFn>,
+    /// The narrow kernel, if this instruction set has one (see
+    /// `direct::run_narrow`).
+    pub narrow: Option<NarrowFn>,
 }
 
 impl Kernels {

@@ -36,6 +36,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         packed_rows: None,
         packed_rows_tall: None,
         packing_rows: None,
+        narrow: None,
     }
 }
 
