@@ -94,6 +94,37 @@ fn relu_propagates_nan_and_clears_negative_zero() {
     assert_eq!(x[2..], [0.0, 2.0, 0.0, f32::INFINITY]);
 }
 
+/// Every element of a long slice (vector bodies of every width and a
+/// tail) against relu's rule, bit for bit: `x ≤ 0 → +0`, NaN and positive
+/// values unchanged (payload included).
+#[test]
+fn relu_rule_holds_across_vectors_and_tail() {
+    let specials = [
+        f32::NAN,
+        f32::from_bits(0xFFC0_0001),
+        -0.0,
+        0.0,
+        -1.5,
+        2.5,
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        f32::MIN_POSITIVE / 4.0,
+        -f32::MIN_POSITIVE / 4.0,
+        f32::MAX,
+        -f32::MAX,
+    ];
+    // 1003 = 62 vectors of 16 + 11, with the specials at every offset.
+    let x: Vec<f32> = (0..1003)
+        .map(|i| specials[(i * 7) % specials.len()])
+        .collect();
+    let mut y = x.clone();
+    relu(&mut y);
+    for (i, (&a, &b)) in x.iter().zip(&y).enumerate() {
+        let want = if a <= 0.0 { 0 } else { a.to_bits() };
+        assert_eq!(b.to_bits(), want, "relu({a:?}) at {i}");
+    }
+}
+
 #[test]
 fn apply_and_backward_agree_with_free_functions() {
     let funcs: [(Forward, Backward); 3] = [

@@ -19,7 +19,9 @@
 //! and monotone for every f32 (checked exhaustively over all 2³² inputs by
 //! `tests/activation_exhaustive.rs`), σ(±∞) = 1 / 0, tanh(±∞) = ±1; NaN in
 //! gives NaN out. `wide` picks its instruction set when the crate is compiled (SSE2 in a
-//! default x86-64 build, NEON on aarch64, scalar arrays elsewhere).
+//! default x86-64 build, NEON on aarch64, scalar arrays elsewhere); on
+//! x86-64 [`relu`] runs AVX-512 or AVX2 chosen at run time with the GEMM
+//! kernel (`x86.rs`), where SSE2 took longer than a plain loop.
 //!
 //! Sources: the backward formulas follow from the chain rule (e.g. Goodfellow,
 //! Bengio and Courville, *Deep Learning*, 2016, §6.3 and §6.2.2.3); the
@@ -30,6 +32,8 @@ use wide::f32x8;
 
 mod simd;
 mod softmax;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use softmax::{log_softmax, softmax, softmax_cross_entropy};
 
@@ -99,6 +103,10 @@ impl Activation {
 /// assert_eq!(x, [0.0, 3.0]);
 /// ```
 pub fn relu(x: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if x86::relu(x) {
+        return;
+    }
     simd::map_in_place(x, simd::relu);
 }
 

@@ -148,10 +148,12 @@ pub(crate) fn tanh(x: f32x8) -> f32x8 {
     x.is_nan().select(x, y)
 }
 
-/// max(x, 0) in each lane; NaN stays NaN, −0 becomes +0.
+/// max(x, 0) in each lane; NaN stays NaN, −0 becomes +0. One compare
+/// and one and-not per vector: `x ≤ 0` is false for NaN, so NaN keeps its
+/// bits (a compare for `x > 0` would need a second one for NaN).
 #[inline(always)]
 pub(crate) fn relu(x: f32x8) -> f32x8 {
-    x & (x.simd_gt(f32x8::ZERO) | x.is_nan())
+    x.simd_le(f32x8::ZERO).select(f32x8::ZERO, x)
 }
 
 /// Loads up to eight values, padding with zeros.
