@@ -9,7 +9,8 @@
 //! criterion. `GEMM_QUICK=<shape filters, comma-separated; "^" for squares>
 //! cargo bench --bench gemm` prints a table with speed ratios: per shape,
 //! `GEMM_ROUNDS` (default 5) interleaved rounds of medians, same process,
-//! reporting the best round with `GEMM_BEST=1`. `GEMM_PAIRS=41 cargo bench
+//! reporting the best round with `GEMM_BEST=1`; `GEMM_SHAPES="m,k,n,a_t,b_t;…"`
+//! (with `GEMM_QUICK` set) replaces the shapes. `GEMM_PAIRS=41 cargo bench
 //! --bench gemm --features parallel` measures 1024³ against the FMA peak and
 //! 2 threads against 1 (and the FMA loop on 2 threads against 1, the
 //! machine's own ceiling) in interleaved rounds (medians, or best with
@@ -56,6 +57,37 @@ const SHAPES: [Shape; 10] = [
     sh("512^3", 512, 512, 512, false, false),
     sh("2048^3", 2048, 2048, 2048, false, false),
 ];
+
+/// `GEMM_SHAPES="m,k,n,a_t,b_t;…"` (transposes 0 or 1): the quick table's
+/// shapes instead of [`SHAPES`], for measuring a network's own products.
+fn extra_shapes() -> Option<Vec<Shape>> {
+    let spec = std::env::var("GEMM_SHAPES").ok()?;
+    let shapes = spec
+        .split(';')
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| {
+            let v: Vec<usize> = e
+                .split(',')
+                .map(|x| x.trim().parse().expect("GEMM_SHAPES: m,k,n,a_t,b_t;…"))
+                .collect();
+            assert!(v.len() == 5, "GEMM_SHAPES: m,k,n,a_t,b_t;…");
+            let (m, k, n, a_t, b_t) = (v[0], v[1], v[2], v[3] == 1, v[4] == 1);
+            let a = if a_t {
+                format!("({k}x{m})T")
+            } else {
+                format!("{m}x{k}")
+            };
+            let b = if b_t {
+                format!("({n}x{k})T")
+            } else {
+                format!("{k}x{n}")
+            };
+            let name: &'static str = Box::leak(format!("{a}*{b}").into_boxed_str());
+            sh(name, m, k, n, a_t, b_t)
+        })
+        .collect();
+    Some(shapes)
+}
 
 /// Operands of one shape, A stored k×m when `a_t`, B stored n×k when `b_t`.
 struct Problem {
@@ -319,10 +351,12 @@ fn quick() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    for s in SHAPES
-        .into_iter()
-        .filter(|s| filter.split(',').any(|f| s.name.contains(f)))
-    {
+    for s in extra_shapes().unwrap_or_else(|| {
+        SHAPES
+            .into_iter()
+            .filter(|s| filter.split(',').any(|f| s.name.contains(f)))
+            .collect()
+    }) {
         let mut p = Problem::new(s, 2);
         let reps = (2e9 / p.flops()).clamp(3.0, 201.0) as usize | 1;
         let (mut d, mut m, mut g) = (0.0f64, 0.0f64, 0.0f64);
