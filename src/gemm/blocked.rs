@@ -42,7 +42,8 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
 }
 
 /// Floats of A, B and C together above which they cannot all stay in the
-/// 2 MiB L2 of the machines measured: A then arrives from L3 whatever
+/// 2 MiB L2 of the Intel Xeon where this was measured (Zen 4 has 1 MiB;
+/// not re-measured there): A then arrives from L3 whatever
 /// packs it, and the packing tile (see [`run`]) overlaps that wait with
 /// its multiply-adds. Below it A is L2-resident, and a separate pack is
 /// the cheaper of the two (measured alternating in one process, rows

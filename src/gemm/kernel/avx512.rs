@@ -6,8 +6,9 @@
 //! `acc[i][v] ← acc[i][v] + a[p·8+i]·b[p·32 + 16v ..]` (one FMA each, or a
 //! multiply then an add in the portable precision).
 //! 16 independent accumulators cover the FMA latency (4 cycles) times the
-//! two 512-bit FMA ports; 8 × 32 measured faster than 12 × 32 and 14 × 32 on
-//! this machine (fewer partial tiles on power-of-two shapes, 10 loads per
+//! two 512-bit FMA ports (Intel; Zen 4 issues one 512-bit FMA a cycle);
+//! 8 × 32 measured faster than 12 × 32 and 14 × 32 on the Intel Xeon
+//! (fewer partial tiles on power-of-two shapes, 10 loads per
 //! 16 FMAs). When A is read in place and m tiles better by 10 than by 8
 //! (the MLP's batch of 100), a 10 × 32 tile with 20 accumulators runs
 //! instead; where rows of A must be packed anyway, the first tile of each
