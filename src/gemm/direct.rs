@@ -128,9 +128,9 @@ pub(crate) unsafe fn run_narrow(ks: &Kernels, f: NarrowFn, p: &Problem, ws: &mut
                 alpha: p.alpha,
                 beta: if pc == 0 { p.beta } else { 1.0 },
             };
-            // SAFETY: 16 rows × kc terms of A from (i0, pc), kc × n of B
-            // from (pc, 0) and 16 × n of C from (i0, 0) are inside their
-            // views.
+            // SAFETY: `rows` rows × kc terms of A from (i0, pc), kc × n of
+            // B from (pc, 0) and rows × n of C from (i0, 0) are inside
+            // their views.
             unsafe { f(kc, &a, b, &tile) };
         }
     }

@@ -5,9 +5,10 @@
 //! packed into the caller's workspace and multiplied by register-blocked
 //! microkernels inside five cache-blocking loops (`blocked.rs`); narrow
 //! outputs, matrix-vector products and tiny problems skip packing
-//! (`direct.rs`; with AVX-512, outputs of at most 12 columns transpose A in
-//! registers so that vectors run along the long side). On x86-64 the microkernels use AVX-512F or AVX2+FMA chosen at
-//! run time ([`Kernel`]); elsewhere `wide` vectors.
+//! (`direct.rs`; with AVX-512, outputs of at most 12 columns transpose A
+//! in registers so that vectors run along the long side). On x86-64 the
+//! microkernels use AVX-512F or AVX2+FMA chosen at run time ([`Kernel`]);
+//! elsewhere `wide` vectors.
 //!
 //! **Determinism.** Every entry of C accumulates over k in one canonical
 //! order, whatever the kernel, path, layout or thread count: k is cut into
