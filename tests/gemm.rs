@@ -207,6 +207,12 @@ fn crosses_block_boundaries() {
         (45, 64, 12),
         (40, 100, 1),
         (1, 300, 40),
+        // One or two rows of C over 128-column calls (AVX-512 wide direct
+        // kernel when B and C have unit column stride): 128 + 128 + 44
+        // columns with k in 4 blocks; 128 + 2 columns; 17 columns.
+        (1, 784, 300),
+        (2, 37, 130),
+        (2, 100, 17),
     ];
     for (s, &(m, k, n)) in shapes.iter().enumerate() {
         for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {

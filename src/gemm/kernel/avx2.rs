@@ -35,6 +35,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             direct::<false>
         },
         direct_masked: false,
+        direct_wide: None,
         pack_lines: None,
         packed_rows: Some(if fused {
             packed_rows::<true>

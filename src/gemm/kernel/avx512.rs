@@ -31,6 +31,11 @@ use core::arch::x86_64::{
 const MR: usize = 8;
 const NR: usize = 32;
 const DR: usize = 12;
+/// Most rows of the wide direct kernel (2 × 128: 16 accumulators). With 3
+/// rows (24 accumulators) it ran at half the row-broadcast kernel's speed
+/// (3×64·64×1000 41.5 against 77.2 GFLOP/s, 3×256·256×256 41.3 against
+/// 66.6); 3 rows already give that kernel three independent chains.
+const WIDE_ROWS: usize = 2;
 /// Rows of the tall in-place tile (10 × 32: 20 accumulators).
 const TALL: usize = 10;
 /// Rows of the packed B panel (128 bytes each) the tile loop prefetches
@@ -59,6 +64,14 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             direct::<false>
         },
         direct_masked: true,
+        direct_wide: Some((
+            WIDE_ROWS,
+            if fused {
+                direct_wide::<true>
+            } else {
+                direct_wide::<false>
+            },
+        )),
         pack_lines: Some(super::transpose::pack_lines),
         packed_rows: Some(if fused {
             packed_rows::<true>
@@ -370,6 +383,90 @@ unsafe fn direct<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, ldb: 
         };
     }
     go!(1 2 3 4 5 6 7 8 9 10 11 12);
+}
+
+/// Wide direct kernel body for exactly `R` rows and `V` vectors of 16
+/// columns: `acc[i][v] += a(i, p) · b[p, 16v ..]` over up to `16·V`
+/// columns of B read in place (masked past `t.n`). With one row the
+/// row-broadcast kernel holds a single accumulator per call and waits on
+/// the FMA latency every term; `V` independent ones cover it.
+///
+/// # Safety
+/// As [`direct_wide`], with `a.rows == R` and `16·(V − 1) < t.n ≤ 16·V`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn direct_wide_rows<const R: usize, const V: usize, const FUSED: bool>(
+    kc: usize,
+    a: &DirectA,
+    b: *const f32,
+    ldb: usize,
+    t: &CTile,
+) {
+    let mut acc = [[_mm512_setzero_ps(); V]; R];
+    let last = mask(t.n - 16 * (V - 1));
+    for p in 0..kc {
+        // SAFETY: rows i < R = a.rows and term p < kc of A exist.
+        let ai: [__m512; R] =
+            core::array::from_fn(|i| unsafe { _mm512_set1_ps(*a.ptr.add(i * a.rs + p * a.cs)) });
+        for v in 0..V {
+            // SAFETY: row p < kc of B exists; only the t.n valid columns
+            // are loaded (masked lanes are not read).
+            let bv = unsafe {
+                let q = b.add(p * ldb + 16 * v);
+                if v + 1 < V {
+                    _mm512_loadu_ps(q)
+                } else {
+                    _mm512_maskz_loadu_ps(last, q)
+                }
+            };
+            for (row, &x) in acc.iter_mut().zip(&ai) {
+                row[v] = madd::<FUSED>(x, bv, row[v]);
+            }
+        }
+    }
+    // SAFETY: avx512f is enabled; the tile has unit column stride (the
+    // caller's contract), t.m = R rows of t.n ≤ 16·V writable entries.
+    unsafe {
+        let alpha = _mm512_set1_ps(t.alpha);
+        for (i, row) in acc.iter().enumerate() {
+            for (v, &x) in row.iter().enumerate() {
+                let lanes = (t.n - 16 * v).min(16);
+                store_row(t.ptr.add(i * t.rs + 16 * v), x, lanes, alpha, t.beta);
+            }
+        }
+    }
+}
+
+/// Wide direct kernel: `a.rows ≤ 2` rows of A in place (any strides)
+/// times up to 128 columns of B read in place.
+///
+/// # Safety
+/// avx512f must be available; rows `0..a.rows`, terms `0..kc` of A exist;
+/// `b` holds `kc` rows of `t.n ≤ 128` readable floats at stride `ldb`; `t`
+/// is a writable tile with `t.m == a.rows`, `1 ≤ t.n ≤ 128` and `t.cs == 1`.
+#[target_feature(enable = "avx512f")]
+unsafe fn direct_wide<const FUSED: bool>(
+    kc: usize,
+    a: &DirectA,
+    b: *const f32,
+    ldb: usize,
+    t: &CTile,
+) {
+    macro_rules! go {
+        ($r:literal: $($v:literal)*) => {
+            match t.n.div_ceil(16) {
+                // SAFETY: forwarded contract, a.rows == $r, t.n in
+                // (16·($v − 1), 16·$v].
+                $($v => unsafe { direct_wide_rows::<$r, $v, FUSED>(kc, a, b, ldb, t) },)*
+                _ => unreachable!("wide direct kernel called with {} columns", t.n),
+            }
+        };
+    }
+    match a.rows {
+        1 => go!(1: 1 2 3 4 5 6 7 8),
+        2 => go!(2: 1 2 3 4 5 6 7 8),
+        _ => unreachable!("wide direct kernel called with {} rows", a.rows),
+    }
 }
 
 /// Narrow kernel body for exactly `N` columns: per block of 16 terms, the

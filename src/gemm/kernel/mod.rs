@@ -131,6 +131,10 @@ pub(crate) struct Kernels {
     /// Whether the direct kernel reads only the first `c.n` columns of the B
     /// strip (masked loads), so a narrow unit-stride strip needs no copy.
     pub direct_masked: bool,
+    /// A direct kernel for at most the given number of rows over up to
+    /// 128 columns of B (unit column stride, as C's), if this instruction
+    /// set has one (matrix-vector products, see `direct::run`).
+    pub direct_wide: Option<(usize, DirectFn)>,
     /// A faster packer for lines contiguous along k, if this instruction
     /// set has one (the baseline packer is used otherwise).
     pub pack_lines: Option<PackLinesFn>,

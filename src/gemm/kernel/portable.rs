@@ -32,6 +32,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             direct::<false>
         },
         direct_masked: false,
+        direct_wide: None,
         pack_lines: None,
         packed_rows: None,
         packed_rows_tall: None,
