@@ -25,6 +25,8 @@
 //! - *direct*: `rows ≤ dr` rows of A are read in place with any strides and a
 //!   16-column strip of B is read with unit column stride (used when packing
 //!   would dominate: narrow outputs, matrix-vector, tiny problems).
+//! - *wide direct* (AVX-512): one or two rows of A in place times up to 128
+//!   columns of B (8 or 16 accumulators; matrix-vector products).
 //! - *narrow* (AVX-512): up to 16 rows of A read in place 16 terms at a time
 //!   and transposed in registers, so vectors run along the rows of C, times
 //!   at most [`NARROW_COLS`](super::direct::NARROW_COLS) columns of B

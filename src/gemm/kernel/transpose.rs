@@ -13,6 +13,9 @@
 //! exist. Lines left over (fewer than 8) are copied one float at a time.
 //! Only data moves, so the packed panel — and every GEMM bit — is the same
 //! as with the baseline packer.
+//!
+//! The in-register transposes ([`transpose16`], [`columns16`]) also serve
+//! the AVX-512 narrow kernel, which transposes A on the fly.
 
 use core::arch::x86_64::{
     __m512, __m512i, _mm_loadu_ps, _mm256_castpd_ps, _mm256_storeu_ps, _mm512_castps_pd,
