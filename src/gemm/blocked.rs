@@ -22,7 +22,7 @@
 
 use super::kernel::{CTile, DirectA, Kernels, PackingRowsFn, RowsFn};
 use super::pack::{Src, pack, packed_len};
-use super::{MC, NC, Problem, kc_block};
+use super::{MC, NC, Problem, k_blocks, kc_block};
 
 /// Rows of A whose stride is a multiple of this many floats (4 KiB) are
 /// packed even when the kernel set can read them in place: the rows of a
@@ -100,8 +100,7 @@ unsafe fn run_with(ks: &Kernels, p: &Problem, ws: &mut [f32], far: bool) {
     for jc in (0..p.n).step_by(NC) {
         let nc = NC.min(p.n - jc);
         // 4th loop: blocks of the k dimension.
-        for pc in (0..p.k).step_by(kc_block(p.k)) {
-            let kc = kc_block(p.k).min(p.k - pc);
+        for (pc, kc) in k_blocks(p.k) {
             let b_src = Src {
                 // SAFETY: (pc, jc) is an entry of B.
                 ptr: unsafe { p.b.ptr.add(pc * p.b.rs + jc * p.b.cs) },

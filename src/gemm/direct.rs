@@ -18,7 +18,7 @@
 
 use super::kernel::{CTile, DirectA, Kernels, NarrowFn, STRIP};
 use super::pack::{Src, pack};
-use super::{Operand, Problem, kc_block};
+use super::{Operand, Problem, k_blocks, kc_block};
 
 /// Scratch the direct path needs (one packed strip).
 pub(crate) const fn workspace_len(k: usize) -> usize {
@@ -43,8 +43,7 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
     let ws = super::blocked::align64(ws);
     for j0 in (0..p.n).step_by(STRIP) {
         let w = STRIP.min(p.n - j0);
-        for pc in (0..p.k).step_by(kc_block(p.k)) {
-            let kc = kc_block(p.k).min(p.k - pc);
+        for (pc, kc) in k_blocks(p.k) {
             // SAFETY: (pc, j0) is an entry of B.
             let b0 = unsafe { p.b.ptr.add(pc * p.b.rs + j0 * p.b.cs) };
             let (bptr, ldb) = if (w == STRIP || ks.direct_masked) && p.b.cs == 1 {
@@ -115,8 +114,7 @@ pub(crate) unsafe fn run_narrow(ks: &Kernels, f: NarrowFn, p: &Problem, ws: &mut
     let full = if rem >= p.n + 2 { p.m } else { p.m - rem };
     for i0 in (0..full).step_by(NARROW_ROWS) {
         let rows = NARROW_ROWS.min(full - i0);
-        for pc in (0..p.k).step_by(kc_block(p.k)) {
-            let kc = kc_block(p.k).min(p.k - pc);
+        for (pc, kc) in k_blocks(p.k) {
             let a = DirectA {
                 // SAFETY: (i0, pc) is an entry of A.
                 ptr: unsafe { p.a.ptr.add(i0 * p.a.rs + pc) },
@@ -178,8 +176,7 @@ const WIDE_COLS: usize = 128;
 unsafe fn run_wide(f: super::kernel::DirectFn, p: &Problem) {
     for j0 in (0..p.n).step_by(WIDE_COLS) {
         let w = WIDE_COLS.min(p.n - j0);
-        for pc in (0..p.k).step_by(kc_block(p.k)) {
-            let kc = kc_block(p.k).min(p.k - pc);
+        for (pc, kc) in k_blocks(p.k) {
             let a = DirectA {
                 // SAFETY: (0, pc) is an entry of A.
                 ptr: unsafe { p.a.ptr.add(pc * p.a.cs) },

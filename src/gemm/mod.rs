@@ -65,6 +65,13 @@ pub const fn kc_block(k: usize) -> usize {
         k.div_ceil(k.div_ceil(KC))
     }
 }
+/// The k blocks of a product with `k` terms, in order, as `(first term,
+/// terms)`: blocks of [`kc_block`]`(k)`, the last one shorter when needed.
+pub(crate) fn k_blocks(k: usize) -> impl Iterator<Item = (usize, usize)> {
+    let kc = kc_block(k).max(1);
+    (0..k).step_by(kc).map(move |pc| (pc, kc.min(k - pc)))
+}
+
 /// Rows of A per packed block (a multiple of every packed kernel's tile
 /// height; the 10-row in-place tile takes blocks of 40).
 pub(crate) const MC: usize = 48;

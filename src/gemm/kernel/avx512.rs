@@ -49,53 +49,25 @@ const PREFETCH_ROWS: usize = 8;
 
 /// This instruction set's kernels (fused or portable precision).
 pub(crate) fn kernels(fused: bool) -> Kernels {
+    // The kernel monomorphized for the precision.
+    macro_rules! pick {
+        ($f:ident) => {
+            if fused { $f::<true> } else { $f::<false> }
+        };
+    }
     Kernels {
         mr: MR,
         nr: NR,
         dr: DR,
-        packed: if fused {
-            packed::<true>
-        } else {
-            packed::<false>
-        },
-        direct: if fused {
-            direct::<true>
-        } else {
-            direct::<false>
-        },
+        packed: pick!(packed),
+        direct: pick!(direct),
         direct_masked: true,
-        direct_wide: Some((
-            WIDE_ROWS,
-            if fused {
-                direct_wide::<true>
-            } else {
-                direct_wide::<false>
-            },
-        )),
+        direct_wide: Some((WIDE_ROWS, pick!(direct_wide))),
         pack_lines: Some(super::transpose::pack_lines),
-        packed_rows: Some(if fused {
-            packed_rows::<true>
-        } else {
-            packed_rows::<false>
-        }),
-        packed_rows_tall: Some((
-            TALL,
-            if fused {
-                packed_rows_tall::<true>
-            } else {
-                packed_rows_tall::<false>
-            },
-        )),
-        packing_rows: Some(if fused {
-            packing_rows::<true>
-        } else {
-            packing_rows::<false>
-        }),
-        narrow: Some(if fused {
-            narrow::<true>
-        } else {
-            narrow::<false>
-        }),
+        packed_rows: Some(pick!(packed_rows)),
+        packed_rows_tall: Some((TALL, pick!(packed_rows_tall))),
+        packing_rows: Some(pick!(packing_rows)),
+        narrow: Some(pick!(narrow)),
     }
 }
 
@@ -153,33 +125,13 @@ unsafe fn store_row(p: *mut f32, acc: __m512, lanes: usize, alpha: __m512, beta:
 /// Writes `R × V` accumulators (V vectors of 16 per row) into the tile.
 ///
 /// # Safety
-/// `t` must describe a writable tile of C with `t.m ≤ R`, `t.n ≤ 16·V`.
+/// `t` must describe a writable tile of C with `t.m ≤ R`, `t.n ≤ 16·V`,
+/// and `V ≤ 2` unless `t.cs == 1`.
 #[inline(always)]
 unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: &CTile) {
-    // Rows and vectors are indexed by constants only (no `take(t.m)`), so
-    // the accumulators stay in registers.
     if t.cs == 1 {
-        let full = t.n >= 16 * V;
-        // SAFETY: avx512f is enabled; rows < t.m and lanes < t.n stay inside
-        // the tile.
-        unsafe {
-            let alpha = _mm512_set1_ps(t.alpha);
-            for (i, row) in acc.iter().enumerate() {
-                if i >= t.m {
-                    continue;
-                }
-                for (v, &a) in row.iter().enumerate() {
-                    let lanes = if full {
-                        16
-                    } else {
-                        t.n.saturating_sub(16 * v).min(16)
-                    };
-                    if lanes > 0 {
-                        store_row(t.ptr.add(i * t.rs + 16 * v), a, lanes, alpha, t.beta);
-                    }
-                }
-            }
-        }
+        // SAFETY: forwarded.
+        unsafe { store_tile_unit(acc, t) };
     } else {
         let mut buf = [[0.0f32; 32]; R];
         for (i, row) in acc.iter().enumerate() {
@@ -191,6 +143,38 @@ unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: 
         // SAFETY: buf is row-major with leading dimension 32 and holds the
         // tile (t.m ≤ R, t.n ≤ 16·V); the caller guarantees C is writable.
         unsafe { super::store_scalar(buf.as_flattened(), 32, t) };
+    }
+}
+
+/// [`store_tile`] for a tile with unit column stride (any `V`).
+///
+/// # Safety
+/// `t` must describe a writable tile of C with `t.cs == 1`, `t.m ≤ R`,
+/// `t.n ≤ 16·V`.
+#[inline(always)]
+unsafe fn store_tile_unit<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: &CTile) {
+    // Rows and vectors are indexed by constants only (no `take(t.m)`), so
+    // the accumulators stay in registers.
+    let full = t.n >= 16 * V;
+    // SAFETY: avx512f is enabled; rows < t.m and lanes < t.n stay inside
+    // the tile.
+    unsafe {
+        let alpha = _mm512_set1_ps(t.alpha);
+        for (i, row) in acc.iter().enumerate() {
+            if i >= t.m {
+                continue;
+            }
+            for (v, &a) in row.iter().enumerate() {
+                let lanes = if full {
+                    16
+                } else {
+                    t.n.saturating_sub(16 * v).min(16)
+                };
+                if lanes > 0 {
+                    store_row(t.ptr.add(i * t.rs + 16 * v), a, lanes, alpha, t.beta);
+                }
+            }
+        }
     }
 }
 
@@ -424,17 +408,9 @@ unsafe fn direct_wide_rows<const R: usize, const V: usize, const FUSED: bool>(
             }
         }
     }
-    // SAFETY: avx512f is enabled; the tile has unit column stride (the
-    // caller's contract), t.m = R rows of t.n ≤ 16·V writable entries.
-    unsafe {
-        let alpha = _mm512_set1_ps(t.alpha);
-        for (i, row) in acc.iter().enumerate() {
-            for (v, &x) in row.iter().enumerate() {
-                let lanes = (t.n - 16 * v).min(16);
-                store_row(t.ptr.add(i * t.rs + 16 * v), x, lanes, alpha, t.beta);
-            }
-        }
-    }
+    // SAFETY: the tile has unit column stride (the caller's contract),
+    // t.m = R rows of t.n ≤ 16·V writable entries.
+    unsafe { store_tile_unit(&acc, t) };
 }
 
 /// Wide direct kernel: `a.rows ≤ 2` rows of A in place (any strides)
@@ -498,11 +474,7 @@ unsafe fn narrow_cols<const N: usize, const FUSED: bool>(
     while p0 + 16 <= kc {
         // SAFETY: terms p0..p0 + 16 ≤ kc of every (clamped) row exist.
         let cols = unsafe { columns16(&rows, p0) };
-        for (q, &col) in cols.iter().enumerate() {
-            for (j, acc) in acc.iter_mut().enumerate() {
-                *acc = madd::<FUSED>(col, bcast(p0 + q, j), *acc);
-            }
-        }
+        accumulate::<N, FUSED>(&mut acc, &cols, p0, bcast);
         p0 += 16;
     }
     if p0 < kc {
@@ -515,11 +487,7 @@ unsafe fn narrow_cols<const N: usize, const FUSED: bool>(
                 _mm512_maskz_loadu_ps(m, rows[i].add(p0))
             }))
         };
-        for (q, &col) in cols.iter().enumerate().take(w) {
-            for (j, acc) in acc.iter_mut().enumerate() {
-                *acc = madd::<FUSED>(col, bcast(p0 + q, j), *acc);
-            }
-        }
+        accumulate::<N, FUSED>(&mut acc, &cols[..w], p0, bcast);
     }
     if t.rs == 1 {
         // Columns of C contiguous (the transposed orientation, e.g. x·Wᵀ
@@ -527,14 +495,17 @@ unsafe fn narrow_cols<const N: usize, const FUSED: bool>(
         // stands, so no transpose back and no scalar stores (measured
         // alternating in one process: 1×784·(256×784)ᵀ 1.04×,
         // 4×784·(256×784)ᵀ 1.13×, 2×100·(784×100)ᵀ 1.26×; same bits).
-        // SAFETY: avx512f is enabled; column j < N of the tile holds t.m
-        // contiguous writable entries.
-        unsafe {
-            let alpha = _mm512_set1_ps(t.alpha);
-            for (j, &col) in acc.iter().enumerate() {
-                store_row(t.ptr.add(j * t.cs), col, t.m, alpha, t.beta);
-            }
-        }
+        let cols: [[__m512; 1]; N] = core::array::from_fn(|j| [acc[j]]);
+        let transposed = CTile {
+            rs: t.cs,
+            cs: 1,
+            m: t.n,
+            n: t.m,
+            ..*t
+        };
+        // SAFETY: the tile's transpose is the same writable entries, N
+        // rows (C's columns) of t.m ≤ 16 contiguous entries.
+        unsafe { store_tile_unit(&cols, &transposed) };
         return;
     }
     let mut padded = [_mm512_setzero_ps(); 16];
@@ -544,6 +515,22 @@ unsafe fn narrow_cols<const N: usize, const FUSED: bool>(
     let out: [[__m512; 1]; 16] = core::array::from_fn(|i| [out[i]]);
     // SAFETY: the caller guarantees the tile (t.m ≤ 16 rows, t.n == N).
     unsafe { store_tile(&out, t) };
+}
+
+/// `acc[j] ← acc[j] + cols[q]·b(p0 + q, j)` for each column vector `q` in
+/// order (the narrow kernel's terms `p0 ..`).
+#[inline(always)]
+fn accumulate<const N: usize, const FUSED: bool>(
+    acc: &mut [__m512; N],
+    cols: &[__m512],
+    p0: usize,
+    b: impl Fn(usize, usize) -> __m512,
+) {
+    for (q, &col) in cols.iter().enumerate() {
+        for (j, acc) in acc.iter_mut().enumerate() {
+            *acc = madd::<FUSED>(col, b(p0 + q, j), *acc);
+        }
+    }
 }
 
 /// Narrow kernel: `a.rows ≤ 16` rows of A (unit column stride) times the
