@@ -142,6 +142,7 @@ impl Problem {
         let c = MatMut::from_row_major(&mut self.c, s.m, s.n).unwrap();
         let config = GemmConfig {
             threads,
+            skip_zeros: deepinit::gemm::SkipZeros::None,
             ..GemmConfig::default()
         };
         gemm_with(&config, 1.0, a, b, 0.0, c, &mut self.ws);

@@ -113,6 +113,7 @@ fn main() -> Result<(), ShapeError> {
                     kernel,
                     precision,
                     threads,
+                    skip_zeros: deepinit::gemm::SkipZeros::None,
                 })?);
                 let same = *reference.get_or_insert_with(|| out.clone()) == out;
                 println!(

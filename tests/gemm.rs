@@ -91,6 +91,7 @@ fn check(
         kernel,
         precision,
         threads,
+        skip_zeros: deepinit::gemm::SkipZeros::None,
     };
     gemm_with(
         &config,
@@ -260,6 +261,7 @@ fn run_bits(m: usize, k: usize, n: usize, kernel: Kernel, threads: usize) -> Vec
         kernel,
         precision: Precision::Fast,
         threads,
+        skip_zeros: deepinit::gemm::SkipZeros::None,
     };
     gemm_with(
         &config,

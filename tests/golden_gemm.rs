@@ -32,6 +32,7 @@ fn configs() -> Vec<GemmConfig> {
                 kernel,
                 precision: Precision::Portable,
                 threads,
+                skip_zeros: deepinit::gemm::SkipZeros::None,
             })
         })
         .collect()

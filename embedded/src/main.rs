@@ -125,6 +125,7 @@ fn check_gemm(name: &str, case: &Case) -> bool {
         kernel: Kernel::Portable,
         precision: Precision::Portable,
         threads: 1,
+        skip_zeros: deepinit::gemm::SkipZeros::None,
     };
     let mut ws = vec![0.0; gemm_workspace_len(case.m, case.k, case.n)];
     gemm_with(&config, case.alpha, a, b, case.beta, c, &mut ws);

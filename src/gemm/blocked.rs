@@ -10,8 +10,11 @@
 //!               kernel reads them in place, or, for rows 4 KiB apart that
 //!               come from L3, packs them in its first tile)
 //! 2nd loop  ir: MR-tall micro-panels of Ã (one stays in L1 for the jr loop)
+//!               [skipping zeros: list the terms p at which the micro-panel
+//!               has a nonzero entry]
 //! 1st loop  jr: NR-wide micro-panels of B̃ (streamed from L2)
 //! kernel    p : kc rank-1 updates of an MR × NR tile held in registers
+//!               [skipping zeros: the listed terms only, then acc + 0]
 //! ```
 //!
 //! The first KC block applies β; later blocks add with β = 1 (so a β = 0 call
@@ -20,9 +23,9 @@
 
 #![allow(unsafe_code)]
 
-use super::kernel::{CTile, DirectA, Kernels, PackingRowsFn, RowsFn};
+use super::kernel::{CTile, DirectA, Kernels, PackingRowsFn, RowsFn, Terms};
 use super::pack::{Src, pack, packed_len};
-use super::{MC, NC, Problem, k_blocks, kc_block};
+use super::{KC, MC, NC, Problem, k_blocks, kc_block};
 
 /// Rows of A whose stride is a multiple of this many floats (4 KiB) are
 /// packed even when the kernel set can read them in place: the rows of a
@@ -85,8 +88,10 @@ unsafe fn run_with(ks: &Kernels, p: &Problem, ws: &mut [f32], far: bool) {
     // Rows contiguous along k but packed anyway (4 KiB apart) are packed by
     // the first kernel of each micro-panel row when they come from L3 and
     // the kernel set can.
+    // Not when skipping zero terms: the listed terms come from the packed
+    // micro-panel (or from A in place), before its first tile.
     let packing = match in_place {
-        None if p.a.cs == 1 && far => ks.packing_rows,
+        None if p.a.cs == 1 && far && !p.skip => ks.packing_rows,
         _ => None,
     };
     let tile_m = in_place.map_or(mr, |(h, _)| h);
@@ -171,11 +176,28 @@ unsafe fn macro_loops(
 ) {
     let (nr, kc) = (ks.nr, blk.kc);
     let mr = in_place.map_or(ks.mr, |(h, _)| h);
+    let mut list = [0u16; KC];
     // 2nd loop: MR-tall micro-panels of Ã.
     for ir in (0..blk.mc).step_by(mr) {
+        let i = blk.ic + ir;
+        let rows = DirectA {
+            // SAFETY: (i, pc) is an entry of A.
+            ptr: unsafe { p.a.ptr.add(i * p.a.rs + blk.pc * p.a.cs) },
+            rs: p.a.rs,
+            cs: p.a.cs,
+            rows: mr.min(blk.mc - ir),
+        };
+        let terms = if !p.skip {
+            Terms::All(kc)
+        } else if in_place.is_some() {
+            // SAFETY: rows i.. of A hold kc entries from pc with unit stride.
+            Terms::Listed(unsafe { nonzero_rows(&rows, kc, &mut list) })
+        } else {
+            Terms::Listed(nonzero_panel(&wa[ir * kc..][..mr * kc], mr, &mut list))
+        };
         // 1st loop: NR-wide micro-panels of B̃.
         for jr in (0..blk.nc).step_by(nr) {
-            let (i, j) = (blk.ic + ir, blk.jc + jr);
+            let j = blk.jc + jr;
             let tile = CTile {
                 // SAFETY: (i, j) is an entry of C.
                 ptr: unsafe { p.c.add(i * p.crs + j * p.ccs) },
@@ -187,40 +209,62 @@ unsafe fn macro_loops(
                 beta: blk.beta,
             };
             let b = wb[jr * kc..].as_ptr();
-            if let Some((_, rows)) = in_place {
-                let a = DirectA {
-                    // SAFETY: (i, pc) is an entry of A.
-                    ptr: unsafe { p.a.ptr.add(i * p.a.rs + blk.pc) },
-                    rs: p.a.rs,
-                    cs: 1,
-                    rows: tile.m,
-                };
+            if let Some((_, kernel)) = in_place {
                 // SAFETY: rows i..i + tile.m of A hold kc entries from pc
                 // with unit stride; micro-panel jr/nr holds kc·nr packed
-                // floats; the tile lies inside C.
-                unsafe { rows(kc, &a, b, &tile) };
+                // floats; the tile lies inside C; listed terms are < kc.
+                unsafe { kernel(terms, &rows, b, &tile) };
                 continue;
             }
             let wa_ir = &mut wa[ir * kc..][..mr * kc];
             if let (0, Some(packing)) = (jr, packing) {
-                let a = DirectA {
-                    // SAFETY: (i, pc) is an entry of A.
-                    ptr: unsafe { p.a.ptr.add(i * p.a.rs + blk.pc) },
-                    rs: p.a.rs,
-                    cs: 1,
-                    rows: tile.m,
-                };
-                // SAFETY: as for `rows` above; wa_ir holds kc·mr floats of
-                // the workspace, which overlaps no operand.
-                unsafe { packing(kc, &a, b, &tile, wa_ir.as_mut_ptr()) };
+                // SAFETY: as for the in-place kernel above; wa_ir holds
+                // kc·mr floats of the workspace, which overlaps no operand.
+                unsafe { packing(kc, &rows, b, &tile, wa_ir.as_mut_ptr()) };
                 continue;
             }
             // SAFETY: micro-panels ir/mr (packed above, or by this row's
             // first tile) and jr/nr hold kc·mr and kc·nr packed floats; the
-            // tile lies inside C.
-            unsafe { (ks.packed)(kc, wa_ir.as_ptr(), b, &tile) };
+            // tile lies inside C; listed terms are < kc.
+            unsafe { (ks.packed)(terms, wa_ir.as_ptr(), b, &tile) };
         }
     }
+}
+
+/// Lists in `list` the terms p < kc at which some line of a packed
+/// micro-panel (`panel[p·mr + i]`, `mr` lines) is not zero.
+fn nonzero_panel<'l>(panel: &[f32], mr: usize, list: &'l mut [u16; KC]) -> &'l [u16] {
+    let mut len = 0;
+    for (p, col) in panel.chunks_exact(mr).enumerate() {
+        let bits = col.iter().fold(0, |acc, x| acc | x.to_bits());
+        // Always written, counted only when some entry is not ±0: no
+        // branch (len ≤ p < kc ≤ KC).
+        list[len] = p as u16;
+        len += usize::from(bits << 1 != 0);
+    }
+    &list[..len]
+}
+
+/// Lists in `list` the terms p < kc at which some row of `a` (rows of unit
+/// column stride) is not zero.
+///
+/// # Safety
+/// Rows `0..a.rows` of `a` hold `kc ≤ KC` readable entries.
+unsafe fn nonzero_rows<'l>(a: &DirectA, kc: usize, list: &'l mut [u16; KC]) -> &'l [u16] {
+    let mut any = [0u32; KC];
+    for i in 0..a.rows {
+        // SAFETY: row i < a.rows holds kc readable entries (caller).
+        let row = unsafe { core::slice::from_raw_parts(a.ptr.add(i * a.rs), kc) };
+        for (o, x) in any.iter_mut().zip(row) {
+            *o |= x.to_bits();
+        }
+    }
+    let mut len = 0;
+    for (p, &bits) in any[..kc].iter().enumerate() {
+        list[len] = p as u16;
+        len += usize::from(bits << 1 != 0);
+    }
+    &list[..len]
 }
 
 /// The part of `ws` that starts on a 64-byte boundary (at most 15 floats are
@@ -270,6 +314,7 @@ mod tests {
             ccs: 1,
             alpha: 0.75,
             beta,
+            skip: false,
         };
         let mut ws = vec![0.0; workspace_len(m, k, n)];
         assert!(a.len() >= (m - 1) * lda + k && b.len() == k * n && c.len() == m * n);

@@ -18,6 +18,10 @@
 //! `c ← α·acc + β·c` for the first block (`c ← α·acc` when β = 0) and
 //! `c ← α·acc + c` for the next. Work is split over rows and columns of C,
 //! never over k. [`naive::gemm_naive`] computes exactly these bits.
+//! [`GemmConfig::skip_zeros`] lets the packed path skip terms that are zero
+//! across a tile; it changes only the sign of zero sums (see
+//! [`SkipZeros`]), and the bits stay the same for every kernel and thread
+//! count.
 //!
 //! **Accuracy.** With `u = 2⁻²⁴`, `|ĉ − c| ≤ γ·(|α|·Σ_p |a||b| + |β||c|)` with
 //! `γ ≈ (k + 2)·u` (Higham, *Accuracy and Stability of Numerical
@@ -42,7 +46,7 @@ mod threads;
 
 #[cfg(feature = "alloc")]
 pub use owned::{Gemm, gemm_alloc};
-pub use select::{GemmConfig, Kernel, Precision, num_threads, set_num_threads};
+pub use select::{GemmConfig, Kernel, Precision, SkipZeros, num_threads, set_num_threads};
 
 /// Most terms of k per block (the same for every kernel: it fixes the
 /// rounding). k is cut into `⌈k / KC⌉` blocks of [`kc_block`]`(k)` terms
@@ -103,6 +107,10 @@ pub(crate) struct Problem {
     pub ccs: usize,
     pub alpha: f32,
     pub beta: f32,
+    /// Whether terms whose A entries are zero in every row of a packed
+    /// micro-panel are skipped (the packed path only; see [`SkipZeros`]).
+    /// [`Problem::t`] clears it: the flag belongs to A.
+    pub skip: bool,
 }
 
 impl Problem {
@@ -120,6 +128,7 @@ impl Problem {
             b: tr(self.a),
             crs: self.ccs,
             ccs: self.crs,
+            skip: false,
             ..self
         }
     }
@@ -242,6 +251,15 @@ pub fn gemm_with(
         ccs,
         alpha,
         beta,
+        skip: false,
+    };
+    let p = match config.skip_zeros {
+        SkipZeros::None => p,
+        SkipZeros::A => Problem { skip: true, ..p },
+        SkipZeros::B => Problem {
+            skip: true,
+            ..p.t()
+        },
     };
     if k == 0 || alpha == 0.0 {
         // SAFETY: p.c addresses the m × n entries of the validated view c.
@@ -292,8 +310,9 @@ unsafe fn dispatch(ks: &kernel::Kernels, p: &Problem, ws: &mut [f32], threads: u
         unsafe { direct::run(ks, &q, ws) };
         return;
     }
-    // Vectors run along rows of C: make the column stride the small one.
-    let q = if p.ccs > p.crs { p.t() } else { *p };
+    // Vectors run along rows of C: make the column stride the small one,
+    // unless A is the operand whose zero terms are skipped.
+    let q = if p.ccs > p.crs && !p.skip { p.t() } else { *p };
     #[cfg(feature = "parallel")]
     if threads > 1 {
         // SAFETY: forwarded.

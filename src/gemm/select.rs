@@ -185,6 +185,52 @@ pub struct GemmConfig {
     pub precision: Precision,
     /// Threads for large problems (≥ 1; more than 1 needs feature `parallel`).
     pub threads: usize,
+    /// Which operand's zero entries the product may skip (default: none).
+    pub skip_zeros: SkipZeros,
+}
+
+/// Which operand's zero entries a product may skip: a hint for operands
+/// with many exact zeros (images with a black background, ReLU outputs
+/// and their gradients), which changes no value.
+///
+/// A term `p` of a packed tile is skipped when the hinted operand's
+/// entries of term `p` are ±0 in every row of the tile's micro-panel (8
+/// rows with AVX-512; the tiles are those of the packed path, after the
+/// product is turned so that the hinted operand is A). Each entry then
+/// sums the remaining terms in the canonical order and is finished as
+/// `acc ← acc + 0` before the epilogue:
+///
+/// ```text
+/// acc ← 0;  for p in 0..kc, unless skipped { acc ← acc + a[i,p]·b[p,j] }
+/// acc ← acc + 0                                  (a zero sum becomes +0)
+/// c   ← α·acc (+ β·c)                             (as without skipping)
+/// ```
+///
+/// A zero term leaves a sum unchanged except for the sign of a zero (−0 + 0
+/// = +0), so `acc` equals the canonical sum or both are zeros, and after
+/// `+ 0` the bits no longer depend on which terms were skipped: every
+/// kernel and thread count still gives the same bits, equal to the
+/// product without the hint except that a zero sum is +0 where the
+/// canonical order could leave −0 (only when products underflow). The
+/// hint assumes the other operand is finite: `0·∞` and `0·NaN` terms may
+/// be skipped rather than give NaN. Small products that take the unpacked
+/// path (narrow outputs, matrix-vector) compute every term.
+///
+/// The pay-off is the fraction of skipped terms: MNIST images are 81 %
+/// zeros and 53 % of the terms of an 8-row tile are zero in all 8 images;
+/// a 784 → 512 layer's forward product runs 1.6–1.7× faster with
+/// [`SkipZeros::A`], its weight gradient 1.9–2.0× with [`SkipZeros::B`].
+/// On dense operands the hint costs a scan of each packed A block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SkipZeros {
+    /// Every term is computed.
+    #[default]
+    None,
+    /// Terms whose entries of A are zero (in every row of a tile).
+    A,
+    /// Terms whose entries of B are zero (in every column of a tile): the
+    /// product runs as `Cᵀ = Bᵀ·Aᵀ`, so C is written by columns.
+    B,
 }
 
 impl Default for GemmConfig {
@@ -194,6 +240,7 @@ impl Default for GemmConfig {
             kernel: Kernel::selected(),
             precision: Precision::Fast,
             threads: num_threads(),
+            skip_zeros: SkipZeros::None,
         }
     }
 }

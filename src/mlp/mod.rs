@@ -14,7 +14,10 @@
 //!
 //! Every product runs through [`crate::gemm::gemm`] on transposed *views*
 //! (no copies), and all scratch lives in a reusable [`Workspace`]: a training
-//! step allocates nothing.
+//! step allocates nothing. Products with an operand full of exact zeros (the
+//! images, ReLU outputs, Δ after ReLU′) skip the terms that are zero across
+//! a GEMM tile ([`crate::gemm::SkipZeros`]): the same values, the same bits
+//! on every kernel and thread count.
 //!
 //! # Determinism of construction
 //! [`Mlp::new`] draws from the one `rng` it is given, layer by layer from the

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::{Dense, Mlp};
 use crate::activation::{self, Activation};
-use crate::gemm::{GemmConfig, gemm_with, gemm_workspace_len};
+use crate::gemm::{GemmConfig, SkipZeros, gemm_with, gemm_workspace_len};
 use crate::mat::{MatMut, MatRef};
 use crate::par;
 
@@ -65,6 +65,7 @@ impl Workspace {
             gemm: vec![0.0; gemm_len * threads],
             gemm_config: GemmConfig {
                 threads,
+                skip_zeros: crate::gemm::SkipZeros::None,
                 ..GemmConfig::default()
             },
             sizes,
@@ -206,8 +207,9 @@ impl Mlp {
                 row_major(&done[l - 1], b, layer.fan_in())
             };
             let out = &mut rest[0][..b * layer.fan_out()];
+            let sparse = l == 0 || self.activation == Activation::Relu;
             gemm_with(
-                &ws.gemm_config,
+                &skipping(&ws.gemm_config, sparse, SkipZeros::A),
                 1.0,
                 input,
                 layer.weight().view().t(),
@@ -276,7 +278,7 @@ impl Mlp {
         // ∂L/∂W = Δᵀ·A, [out × in].
         let gw = row_major_mut(gw, fan_out, fan_in);
         gemm_with(
-            &ws.gemm_config,
+            &skipping(&ws.gemm_config, l == 0, SkipZeros::B),
             1.0,
             delta.t(),
             input,
@@ -297,7 +299,11 @@ impl Mlp {
         // ∂L/∂A₍ₗ₋₁₎ = Δ·W, then Δ₍ₗ₋₁₎ = that ⊙ act′(A₍ₗ₋₁₎).
         let da = row_major_mut(&mut ws.delta_prev, b, fan_in);
         gemm_with(
-            &ws.gemm_config,
+            &skipping(
+                &ws.gemm_config,
+                self.activation == Activation::Relu,
+                SkipZeros::A,
+            ),
             1.0,
             delta,
             layer.weight().view(),
@@ -383,4 +389,22 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
         }
     }
     best
+}
+
+/// `c` with the zero-skipping hint for `which` operand when `on`.
+///
+/// Hinted (see [`SkipZeros`]; the values are those of the plain product):
+/// the forward product of the first layer (images: MNIST is 81 % zeros,
+/// 53 % of the terms of an 8-image tile are zero in all 8) and of layers
+/// after a ReLU; the first layer's weight gradient `Δᵀ·X` (hint on X, 60 %
+/// of the terms of 8 pixels zero in all); `Δ·W` after a ReLU (Δ is zero
+/// where the unit was off). Not hinted: the weight gradients of hidden
+/// layers, where fewer than one term in ten is zero across a tile of 8
+/// units or samples in a trained 784-512-512-512-512-10 network (measured
+/// over its first epochs), so the scan would cost more than it saves.
+fn skipping(c: &GemmConfig, on: bool, which: SkipZeros) -> GemmConfig {
+    GemmConfig {
+        skip_zeros: if on { which } else { SkipZeros::None },
+        ..*c
+    }
 }

@@ -8,7 +8,7 @@
 //! broadcast fit the 16 ymm registers (the classic Haswell sgemm shape of
 //! BLIS, van Zee & van de Geijn 2015, transposed so vectors run along rows).
 
-use super::{CTile, DirectA, Kernels};
+use super::{CTile, DirectA, Kernels, Terms};
 use core::arch::x86_64::{
     __m256, _mm_store_ss, _mm256_add_ps, _mm256_castps256_ps128, _mm256_fmadd_ps, _mm256_loadu_ps,
     _mm256_mul_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_storeu_ps,
@@ -107,32 +107,33 @@ unsafe fn store_tile<const R: usize>(acc: &[[__m256; 2]; R], t: &CTile) {
     }
 }
 
-/// The 6 × 16 tile loop: `acc[i] += a(p, i) · b[p·16 ..]` for p < kc, then the
-/// epilogue. `a(p, i)` reads A entry (i, p) from a packed panel or in place.
+/// The 6 × 16 tile loop: `acc[i] += a(p, i) · b[p·16 ..]` for the terms p,
+/// then the epilogue. `a(p, i)` reads A entry (i, p) from a packed panel or
+/// in place.
 ///
 /// # Safety
-/// avx2 and fma must be available; `a(p, i)` must be readable for p < kc,
-/// i < 6; `b` holds `kc·16` floats and `t` is a writable tile of at most
-/// 6 × 16.
+/// avx2 and fma must be available; `a(p, i)` must be readable for the
+/// terms p and i < 6; `b` holds `kc·16` floats (kc: the block's terms) and
+/// `t` is a writable tile of at most 6 × 16.
 #[inline(always)]
 unsafe fn tile_loop<const FUSED: bool>(
-    kc: usize,
+    terms: Terms<'_>,
     a: impl Fn(usize, usize) -> f32,
     b: *const f32,
     t: &CTile,
 ) {
     // SAFETY: forwarded.
-    unsafe { tile_loop_with::<FUSED>(kc, a, |_, _, _| {}, b, t) };
+    unsafe { tile_loop_with::<FUSED>(terms, a, |_, _, _| {}, b, t) };
 }
 
 /// [`tile_loop`] that also hands every broadcast A value to `keep(p, i,
 /// broadcast)` (the packing kernel stores its lane 0).
 ///
 /// # Safety
-/// As [`tile_loop`]; `keep` must be safe to call for p < kc, i < 6.
+/// As [`tile_loop`]; `keep` must be safe to call for the terms p and i < 6.
 #[inline(always)]
 unsafe fn tile_loop_with<const FUSED: bool>(
-    kc: usize,
+    terms: Terms<'_>,
     a: impl Fn(usize, usize) -> f32,
     keep: impl Fn(usize, usize, __m256),
     b: *const f32,
@@ -140,23 +141,52 @@ unsafe fn tile_loop_with<const FUSED: bool>(
 ) {
     // SAFETY: avx is enabled by every caller (register-only).
     let mut acc = [[unsafe { _mm256_setzero_ps() }; 2]; MR];
-    for p in 0..kc {
-        // SAFETY: p < kc, so row p of the packed B panel is in bounds (and
-        // a(p, i) readable by the contract); avx2 and fma are enabled by
-        // callers.
-        unsafe {
-            let b0 = _mm256_loadu_ps(b.add(p * NR));
-            let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm256_set1_ps(a(p, i));
-                keep(p, i, ai);
-                row[0] = madd::<FUSED>(ai, b0, row[0]);
-                row[1] = madd::<FUSED>(ai, b1, row[1]);
+    match terms {
+        Terms::All(kc) => {
+            for p in 0..kc {
+                // SAFETY: p < kc, a term of the block.
+                unsafe { rank1::<FUSED>(&mut acc, p, &a, &keep, b) };
+            }
+        }
+        Terms::Listed(list) => {
+            for &p in list {
+                // SAFETY: listed terms are terms of the block.
+                unsafe { rank1::<FUSED>(&mut acc, usize::from(p), &a, &keep, b) };
+            }
+            for v in acc.as_flattened_mut() {
+                // SAFETY: avx is enabled by every caller (register-only).
+                *v = unsafe { _mm256_add_ps(*v, _mm256_setzero_ps()) };
             }
         }
     }
     // SAFETY: the caller guarantees the tile.
     unsafe { store_tile(&acc, t) };
+}
+
+/// One term of the tile loop: `acc[i] += a(p, i) · b[p·16 ..]`.
+///
+/// # Safety
+/// As [`tile_loop_with`] for term `p`.
+#[inline(always)]
+unsafe fn rank1<const FUSED: bool>(
+    acc: &mut [[__m256; 2]; MR],
+    p: usize,
+    a: &impl Fn(usize, usize) -> f32,
+    keep: &impl Fn(usize, usize, __m256),
+    b: *const f32,
+) {
+    // SAFETY: row p of the packed B panel is in bounds (and a(p, i)
+    // readable) by the contract; avx2 and fma are enabled by callers.
+    unsafe {
+        let b0 = _mm256_loadu_ps(b.add(p * NR));
+        let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
+        for (i, row) in acc.iter_mut().enumerate() {
+            let ai = _mm256_set1_ps(a(p, i));
+            keep(p, i, ai);
+            row[0] = madd::<FUSED>(ai, b0, row[0]);
+            row[1] = madd::<FUSED>(ai, b1, row[1]);
+        }
+    }
 }
 
 /// Packed 6 × 16 kernel.
@@ -165,9 +195,9 @@ unsafe fn tile_loop_with<const FUSED: bool>(
 /// avx2 and fma must be available; `a` holds `kc·6`, `b` holds `kc·16`
 /// floats and `t` is a writable tile of at most 6 × 16 entries.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
+unsafe fn packed<const FUSED: bool>(terms: Terms<'_>, a: *const f32, b: *const f32, t: &CTile) {
     // SAFETY: entry (i, p) of the packed panel is a[p·6 + i], p < kc, i < 6.
-    unsafe { tile_loop::<FUSED>(kc, |p, i| *a.add(p * MR + i), b, t) };
+    unsafe { tile_loop::<FUSED>(terms, |p, i| *a.add(p * MR + i), b, t) };
 }
 
 /// Packed-B 6 × 16 kernel reading A in place: `a.rows ≤ 6` rows of unit
@@ -180,10 +210,10 @@ unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: 
 /// entries with `a.cs == 1`; `b` holds `kc·16` floats; `t` is a writable
 /// tile with `t.m ≤ a.rows`, `t.n ≤ 16`.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, t: &CTile) {
+unsafe fn packed_rows<const FUSED: bool>(terms: Terms<'_>, a: &DirectA, b: *const f32, t: &CTile) {
     let rows = a.row_ptrs::<MR>();
     // SAFETY: entry p < kc of every (clamped) row is readable.
-    unsafe { tile_loop::<FUSED>(kc, |p, i| *rows[i].add(p), b, t) };
+    unsafe { tile_loop::<FUSED>(terms, |p, i| *rows[i].add(p), b, t) };
 }
 
 /// [`packed_rows`] that also packs the micro-panel it reads: `w[p·6 + i] =
@@ -208,7 +238,7 @@ unsafe fn packing_rows<const FUSED: bool>(
     // avx2 is enabled here.
     unsafe {
         tile_loop_with::<FUSED>(
-            kc,
+            Terms::All(kc),
             |p, i| *rows[i].add(p),
             |p, i, v| _mm_store_ss(w.add(p * MR + i), _mm256_castps256_ps128(v)),
             b,

@@ -20,12 +20,14 @@
 //! Layout follows BLIS (van Zee & van de Geijn 2015), transposed so that
 //! vectors run along rows of C.
 
-use super::transpose::{columns16, transpose16};
-use super::{CTile, DirectA, Kernels};
+use super::transpose::{columns16, transpose8, transpose16};
+use super::{CTile, DirectA, Kernels, Terms};
 use core::arch::x86_64::{
-    __m512, __mmask16, _MM_HINT_T0, _mm_prefetch, _mm_store_ss, _mm512_add_ps,
-    _mm512_castps512_ps128, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
-    _mm512_maskz_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+    __m512, __mmask16, _MM_HINT_T0, _mm_prefetch, _mm_store_ss, _mm256_add_ps, _mm256_loadu_ps,
+    _mm256_mul_ps, _mm256_set1_ps, _mm256_storeu_ps, _mm512_add_ps, _mm512_castps512_ps128,
+    _mm512_castps512_ps256, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mask_storeu_ps,
+    _mm512_maskz_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_shuffle_f32x4,
+    _mm512_storeu_ps,
 };
 
 const MR: usize = 8;
@@ -132,6 +134,9 @@ unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: 
     if t.cs == 1 {
         // SAFETY: forwarded.
         unsafe { store_tile_unit(acc, t) };
+    } else if t.rs == 1 && R <= 8 {
+        // SAFETY: forwarded (V ≤ 2 when t.cs ≠ 1).
+        unsafe { store_tile_columns(acc, t) };
     } else {
         let mut buf = [[0.0f32; 32]; R];
         for (i, row) in acc.iter().enumerate() {
@@ -143,6 +148,82 @@ unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: 
         // SAFETY: buf is row-major with leading dimension 32 and holds the
         // tile (t.m ≤ R, t.n ≤ 16·V); the caller guarantees C is writable.
         unsafe { super::store_scalar(buf.as_flattened(), 32, t) };
+    }
+}
+
+/// [`store_tile`] for a tile of at most 8 rows with unit row stride (C
+/// stored by columns, as the transposed orientation of a product that
+/// skips zero terms of B writes it): the tile is transposed in registers,
+/// 8 × 16 at a time, and every column of C gets one masked store of its
+/// rows.
+///
+/// # Safety
+/// `t` must describe a writable tile of C with `t.rs == 1`, `t.m ≤ R ≤ 8`,
+/// `t.n ≤ 16·V`, `V ≤ 2`.
+#[inline(always)]
+unsafe fn store_tile_columns<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: &CTile) {
+    let rows = mask(t.m);
+    // SAFETY: avx512f is enabled; every store and load is masked to the
+    // t.m rows of a column j < t.n, which lie inside the tile. For the
+    // columns in the high half the base pointer lies 8 floats before the
+    // column: only lanes 8.. (the column's rows) are accessed, and masked
+    // lanes never fault.
+    unsafe {
+        let alpha = _mm512_set1_ps(t.alpha);
+        // Copied out first with constant indices: indexing `acc` by the
+        // loop's `v` below would keep the accumulators in memory during the
+        // tile loop.
+        let mut halves = [[_mm512_setzero_ps(); 8]; V];
+        for (i, row) in acc.iter().enumerate() {
+            for (v, &x) in row.iter().enumerate() {
+                halves[v][i] = x;
+            }
+        }
+        for (v, r) in halves.iter().enumerate() {
+            let cols = transpose8(r);
+            for (q, &x) in cols.iter().enumerate() {
+                let high = _mm512_shuffle_f32x4::<0b01_00_11_10>(x, x);
+                for (j, y) in [(16 * v + q, x), (16 * v + q + 8, high)] {
+                    if j < t.n {
+                        let p = t.ptr.add(j * t.cs);
+                        if t.m == 8 {
+                            let v = _mm512_mul_ps(alpha, y);
+                            let out = if t.beta == 0.0 {
+                                _mm512_castps512_ps256(v)
+                            } else {
+                                _mm256_add_ps(
+                                    _mm512_castps512_ps256(v),
+                                    _mm256_mul_ps(_mm256_set1_ps(t.beta), _mm256_loadu_ps(p)),
+                                )
+                            };
+                            _mm256_storeu_ps(p, out);
+                        } else {
+                            store_masked(p, y, rows, alpha, t.beta);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Canonical epilogue for the lanes of `m` at `p`.
+///
+/// # Safety
+/// The lanes of `m` at `p` must be writable floats.
+#[inline(always)]
+unsafe fn store_masked(p: *mut f32, acc: __m512, m: __mmask16, alpha: __m512, beta: f32) {
+    // SAFETY: avx512f is enabled in every caller; only lanes in m are
+    // accessed.
+    unsafe {
+        let v = _mm512_mul_ps(alpha, acc);
+        let out = if beta == 0.0 {
+            v
+        } else {
+            let old = _mm512_maskz_loadu_ps(m, p);
+            _mm512_add_ps(v, _mm512_mul_ps(_mm512_set1_ps(beta), old))
+        };
+        _mm512_mask_storeu_ps(p, m, out);
     }
 }
 
@@ -179,31 +260,32 @@ unsafe fn store_tile_unit<const R: usize, const V: usize>(acc: &[[__m512; V]; R]
 }
 
 /// The R × 32 tile loop (R = 8, or 10 for the tall kernel): `acc[i] +=
-/// a(p, i) · b[p·32 ..]` for p < kc, then the epilogue. `a(p, i)` reads A
-/// entry (i, p) from a packed panel or in place.
+/// a(p, i) · b[p·32 ..]` for the terms p, then the epilogue. `a(p, i)`
+/// reads A entry (i, p) from a packed panel or in place.
 ///
 /// # Safety
-/// avx512f must be available; `a(p, i)` must be readable for p < kc, i < R;
-/// `b` holds `kc·32` floats and `t` is a writable tile of at most R × 32.
+/// avx512f must be available; `a(p, i)` must be readable for the terms p
+/// and i < R; `b` holds `kc·32` floats (kc: the block's terms) and `t` is a
+/// writable tile of at most R × 32.
 #[inline(always)]
 unsafe fn tile_loop<const R: usize, const FUSED: bool>(
-    kc: usize,
+    terms: Terms<'_>,
     a: impl Fn(usize, usize) -> f32,
     b: *const f32,
     t: &CTile,
 ) {
     // SAFETY: forwarded.
-    unsafe { tile_loop_with::<R, FUSED>(kc, a, |_, _, _| {}, b, t) };
+    unsafe { tile_loop_with::<R, FUSED>(terms, a, |_, _, _| {}, b, t) };
 }
 
 /// [`tile_loop`] that also hands every broadcast A value to `keep(p, i,
 /// broadcast)` (the packing kernel stores its lane 0).
 ///
 /// # Safety
-/// As [`tile_loop`]; `keep` must be safe to call for p < kc, i < R.
+/// As [`tile_loop`]; `keep` must be safe to call for the terms p and i < R.
 #[inline(always)]
 unsafe fn tile_loop_with<const R: usize, const FUSED: bool>(
-    kc: usize,
+    terms: Terms<'_>,
     a: impl Fn(usize, usize) -> f32,
     keep: impl Fn(usize, usize, __m512),
     b: *const f32,
@@ -211,27 +293,57 @@ unsafe fn tile_loop_with<const R: usize, const FUSED: bool>(
 ) {
     // SAFETY: avx512f is enabled by every caller (register-only).
     let mut acc = [[unsafe { _mm512_setzero_ps() }; 2]; R];
-    for p in 0..kc {
-        // SAFETY: p < kc, so row p of the packed B panel is in bounds (and
-        // a(p, i) readable by the contract); avx512f is enabled by callers.
-        // The prefetched address may lie past the panel: a prefetch never
-        // faults, and wrapping_add makes no in-bounds claim.
-        unsafe {
-            let ahead = b.wrapping_add((p + PREFETCH_ROWS) * NR);
-            _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
-            _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(16).cast());
-            let b0 = _mm512_loadu_ps(b.add(p * NR));
-            let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm512_set1_ps(a(p, i));
-                keep(p, i, ai);
-                row[0] = madd::<FUSED>(ai, b0, row[0]);
-                row[1] = madd::<FUSED>(ai, b1, row[1]);
+    match terms {
+        Terms::All(kc) => {
+            for p in 0..kc {
+                // SAFETY: p < kc, a term of the block.
+                unsafe { rank1::<R, FUSED>(&mut acc, p, &a, &keep, b) };
+            }
+        }
+        Terms::Listed(list) => {
+            for &p in list {
+                // SAFETY: listed terms are terms of the block.
+                unsafe { rank1::<R, FUSED>(&mut acc, usize::from(p), &a, &keep, b) };
+            }
+            for v in acc.as_flattened_mut() {
+                // SAFETY: avx512f is enabled by every caller (register-only).
+                *v = unsafe { _mm512_add_ps(*v, _mm512_setzero_ps()) };
             }
         }
     }
     // SAFETY: the caller guarantees the tile.
     unsafe { store_tile(&acc, t) };
+}
+
+/// One term of the tile loop: `acc[i] += a(p, i) · b[p·32 ..]`.
+///
+/// # Safety
+/// As [`tile_loop_with`] for term `p`.
+#[inline(always)]
+unsafe fn rank1<const R: usize, const FUSED: bool>(
+    acc: &mut [[__m512; 2]; R],
+    p: usize,
+    a: &impl Fn(usize, usize) -> f32,
+    keep: &impl Fn(usize, usize, __m512),
+    b: *const f32,
+) {
+    // SAFETY: row p of the packed B panel is in bounds (and a(p, i)
+    // readable) by the contract; avx512f is enabled by callers. The
+    // prefetched address may lie past the panel: a prefetch never faults,
+    // and wrapping_add makes no in-bounds claim.
+    unsafe {
+        let ahead = b.wrapping_add((p + PREFETCH_ROWS) * NR);
+        _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+        _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(16).cast());
+        let b0 = _mm512_loadu_ps(b.add(p * NR));
+        let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
+        for (i, row) in acc.iter_mut().enumerate() {
+            let ai = _mm512_set1_ps(a(p, i));
+            keep(p, i, ai);
+            row[0] = madd::<FUSED>(ai, b0, row[0]);
+            row[1] = madd::<FUSED>(ai, b1, row[1]);
+        }
+    }
 }
 
 /// Packed 8 × 32 kernel.
@@ -240,9 +352,9 @@ unsafe fn tile_loop_with<const R: usize, const FUSED: bool>(
 /// avx512f must be available; `a` holds `kc·8`, `b` holds `kc·32` floats and
 /// `t` is a writable tile of at most 8 × 32 entries.
 #[target_feature(enable = "avx512f")]
-unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
+unsafe fn packed<const FUSED: bool>(terms: Terms<'_>, a: *const f32, b: *const f32, t: &CTile) {
     // SAFETY: entry (i, p) of the packed panel is a[p·8 + i], p < kc, i < 8.
-    unsafe { tile_loop::<MR, FUSED>(kc, |p, i| *a.add(p * MR + i), b, t) };
+    unsafe { tile_loop::<MR, FUSED>(terms, |p, i| *a.add(p * MR + i), b, t) };
 }
 
 /// Packed-B 8 × 32 kernel reading A in place: `a.rows ≤ 8` rows of unit
@@ -255,10 +367,10 @@ unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: 
 /// entries with `a.cs == 1`; `b` holds `kc·32` floats; `t` is a writable tile
 /// with `t.m ≤ a.rows`, `t.n ≤ 32`.
 #[target_feature(enable = "avx512f")]
-unsafe fn packed_rows<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, t: &CTile) {
+unsafe fn packed_rows<const FUSED: bool>(terms: Terms<'_>, a: &DirectA, b: *const f32, t: &CTile) {
     let rows = a.row_ptrs::<MR>();
     // SAFETY: entry p < kc of every (clamped) row is readable.
-    unsafe { tile_loop::<MR, FUSED>(kc, |p, i| *rows[i].add(p), b, t) };
+    unsafe { tile_loop::<MR, FUSED>(terms, |p, i| *rows[i].add(p), b, t) };
 }
 
 /// [`packed_rows`] that also packs the micro-panel it reads: `w[p·8 + i] =
@@ -290,7 +402,7 @@ unsafe fn packing_rows<const FUSED: bool>(
     // avx512f is enabled here.
     unsafe {
         tile_loop_with::<MR, FUSED>(
-            kc,
+            Terms::All(kc),
             |p, i| *rows[i].add(p),
             |p, i, v| _mm_store_ss(w.add(p * MR + i), _mm512_castps512_ps128(v)),
             b,
@@ -308,10 +420,15 @@ unsafe fn packing_rows<const FUSED: bool>(
 /// # Safety
 /// As [`packed_rows`], with 10 rows in place of 8.
 #[target_feature(enable = "avx512f")]
-unsafe fn packed_rows_tall<const FUSED: bool>(kc: usize, a: &DirectA, b: *const f32, t: &CTile) {
+unsafe fn packed_rows_tall<const FUSED: bool>(
+    terms: Terms<'_>,
+    a: &DirectA,
+    b: *const f32,
+    t: &CTile,
+) {
     let rows = a.row_ptrs::<TALL>();
     // SAFETY: entry p < kc of every (clamped) row is readable.
-    unsafe { tile_loop::<TALL, FUSED>(kc, |p, i| *rows[i].add(p), b, t) };
+    unsafe { tile_loop::<TALL, FUSED>(terms, |p, i| *rows[i].add(p), b, t) };
 }
 
 /// Direct kernel body for exactly `R` rows.

@@ -11,6 +11,9 @@
 //! c   ← α·acc + β·c      otherwise (two roundings, never fused)
 //! ```
 //!
+//! (a packed kernel may be given a list of the block's terms instead,
+//! [`Terms::Listed`]: it sums those in the same order and finishes with
+//! `acc ← acc + 0`; see [`SkipZeros`](super::SkipZeros)),
 //! so the result depends neither on the instruction set nor on the tile shape:
 //! AVX-512, AVX2 and the portable kernel give identical bits for the same
 //! [`Precision`](super::Precision) whenever the hardware rounds the same way
@@ -90,15 +93,27 @@ impl DirectA {
     }
 }
 
-/// Packed kernel: `(kc, a_panel, b_panel, c)`.
-pub(crate) type PackedFn = unsafe fn(usize, *const f32, *const f32, &CTile);
+/// The terms of a k block that a packed kernel sums into each entry.
+#[derive(Clone, Copy)]
+pub(crate) enum Terms<'a> {
+    /// Terms `0..kc` in order.
+    All(usize),
+    /// The listed terms (increasing, each below the block's kc) in order,
+    /// then `acc ← acc + 0` (a zero sum becomes +0): the kernel skips the
+    /// terms that are zero in every row of its A micro-panel (see
+    /// [`crate::gemm::SkipZeros`]).
+    Listed(&'a [u16]),
+}
+
+/// Packed kernel: `(terms, a_panel, b_panel, c)`.
+pub(crate) type PackedFn = unsafe fn(Terms<'_>, *const f32, *const f32, &CTile);
 /// Direct kernel: `(kc, a, b_strip, b_row_stride, c)`; it reads `c.n` (or
 /// all 16, see [`Kernels::direct_masked`]) columns of each strip row.
 pub(crate) type DirectFn = unsafe fn(usize, &DirectA, *const f32, usize, &CTile);
 
-/// Packed-B kernel that reads A in place: `(kc, a, b_panel, c)` with `a`
+/// Packed-B kernel that reads A in place: `(terms, a, b_panel, c)` with `a`
 /// holding `rows ≤ mr` rows of unit column stride.
-pub(crate) type RowsFn = unsafe fn(usize, &DirectA, *const f32, &CTile);
+pub(crate) type RowsFn = unsafe fn(Terms<'_>, &DirectA, *const f32, &CTile);
 
 /// Packing in-place kernel: `(kc, a, b_panel, c, a_panel)`, a [`RowsFn`]
 /// that also writes the `mr`-row micro-panel of A it reads into `a_panel`

@@ -8,7 +8,7 @@
 //! target. The direct kernel reads up to 6 rows of A in place. Same tile
 //! shape as the AVX2 kernel (BLIS, van Zee & van de Geijn 2015).
 
-use super::{CTile, DirectA, Kernels};
+use super::{CTile, DirectA, Kernels, Terms};
 use wide::f32x8;
 
 const MR: usize = 6;
@@ -79,25 +79,53 @@ unsafe fn store_tile<const R: usize>(acc: &[[f32x8; 2]; R], t: &CTile) {
 /// Packed 6 × 16 kernel.
 ///
 /// # Safety
-/// `a` holds `kc·6`, `b` holds `kc·16` floats and `t` is a writable tile of
-/// at most 6 × 16 entries.
-unsafe fn packed<const FUSED: bool>(kc: usize, a: *const f32, b: *const f32, t: &CTile) {
+/// `a` holds `kc·6`, `b` holds `kc·16` floats (kc: the block's terms) and
+/// `t` is a writable tile of at most 6 × 16 entries.
+unsafe fn packed<const FUSED: bool>(terms: Terms<'_>, a: *const f32, b: *const f32, t: &CTile) {
     let mut acc = [[f32x8::ZERO; 2]; MR];
-    for p in 0..kc {
-        // SAFETY: p < kc, so row p of both packed panels is in bounds.
-        unsafe {
-            let b0 = load8(b.add(p * NR));
-            let b1 = load8(b.add(p * NR + 8));
-            let ap = a.add(p * MR);
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = f32x8::splat(*ap.add(i));
-                row[0] = madd::<FUSED>(ai, b0, row[0]);
-                row[1] = madd::<FUSED>(ai, b1, row[1]);
+    match terms {
+        Terms::All(kc) => {
+            for p in 0..kc {
+                // SAFETY: p < kc, a term of the block.
+                unsafe { rank1::<FUSED>(&mut acc, p, a, b) };
+            }
+        }
+        Terms::Listed(list) => {
+            for &p in list {
+                // SAFETY: listed terms are terms of the block.
+                unsafe { rank1::<FUSED>(&mut acc, usize::from(p), a, b) };
+            }
+            for v in acc.as_flattened_mut() {
+                *v += f32x8::ZERO;
             }
         }
     }
     // SAFETY: the caller guarantees the tile.
     unsafe { store_tile(&acc, t) };
+}
+
+/// One term of the packed kernel: `acc[i] += a[p·6 + i] · b[p·16 ..]`.
+///
+/// # Safety
+/// Row p of both packed panels is in bounds.
+#[inline(always)]
+unsafe fn rank1<const FUSED: bool>(
+    acc: &mut [[f32x8; 2]; MR],
+    p: usize,
+    a: *const f32,
+    b: *const f32,
+) {
+    // SAFETY: row p of both packed panels is in bounds (caller).
+    unsafe {
+        let b0 = load8(b.add(p * NR));
+        let b1 = load8(b.add(p * NR + 8));
+        let ap = a.add(p * MR);
+        for (i, row) in acc.iter_mut().enumerate() {
+            let ai = f32x8::splat(*ap.add(i));
+            row[0] = madd::<FUSED>(ai, b0, row[0]);
+            row[1] = madd::<FUSED>(ai, b1, row[1]);
+        }
+    }
 }
 
 /// Direct kernel body for exactly `R` rows.

@@ -192,45 +192,58 @@ unsafe fn block16(src: Src, i0: usize, kc: usize, w: usize, d: *mut f32) {
 /// As [`block16`] with 8 lines and `i0 + 8 ≤ w`.
 #[inline(always)]
 unsafe fn block8(src: Src, i0: usize, kc: usize, w: usize, d: *mut f32) {
-    // Interleave 128-bit lanes L of c[j] (lines 0..4) and c[4 + j]
-    // (lines 4..8): lanes 0, 1 of the result are output row j + 4L for
-    // L = 0 (low index) or L = 2 (high index); lanes 2, 3 for L + 1.
-    // SAFETY: register-only (avx512f enabled by the caller).
-    let (idx_lo, idx_hi): (__m512i, __m512i) = unsafe {
-        (
-            _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23),
-            _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31),
-        )
-    };
     for p in (0..kc).step_by(16) {
         let n = (kc - p).min(16);
-        // SAFETY: forwarded from the contract (n entries from p exist).
-        let c = stage2(&unsafe { load::<8>(src, i0, p, n) });
-        for j in 0..4 {
-            // SAFETY: register-only shuffles.
-            let (lo, hi) = unsafe {
+        // SAFETY: forwarded from the contract (n entries from p exist);
+        // avx512f is enabled by the caller.
+        let t = unsafe { transpose8(&load::<8>(src, i0, p, n)) };
+        for (q, &v) in t.iter().enumerate() {
+            // SAFETY: register-only half extraction.
+            let (low, high) = unsafe {
                 (
-                    _mm512_permutex2var_ps(c[j], idx_lo, c[4 + j]),
-                    _mm512_permutex2var_ps(c[j], idx_hi, c[4 + j]),
+                    _mm512_castps512_ps256(v),
+                    _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v))),
                 )
             };
-            for (q, v) in [(j, lo), (j + 8, hi)] {
-                // SAFETY: register-only half extraction.
-                let (low, high) = unsafe {
-                    (
-                        _mm512_castps512_ps256(v),
-                        _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v))),
-                    )
-                };
-                if q < n {
-                    // SAFETY: row p + q < kc, columns i0..i0 + 8 ≤ w.
-                    unsafe { _mm256_storeu_ps(d.add((p + q) * w + i0), low) };
-                }
-                if q + 4 < n {
-                    // SAFETY: row p + q + 4 < kc, columns i0..i0 + 8 ≤ w.
-                    unsafe { _mm256_storeu_ps(d.add((p + q + 4) * w + i0), high) };
-                }
+            if q < n {
+                // SAFETY: row p + q < kc, columns i0..i0 + 8 ≤ w.
+                unsafe { _mm256_storeu_ps(d.add((p + q) * w + i0), low) };
+            }
+            if q + 8 < n {
+                // SAFETY: row p + q + 8 < kc, columns i0..i0 + 8 ≤ w.
+                unsafe { _mm256_storeu_ps(d.add((p + q + 8) * w + i0), high) };
             }
         }
     }
+}
+
+/// The 8 × 16 transpose of `r` in registers, two columns a vector: lane
+/// `i < 8` of `out[q]` is lane `q` of `r[i]`, lane `8 + i` is lane `q + 8`
+/// (40 shuffles: the in-lane stages of [`transpose16`], then one
+/// two-source permute per output).
+///
+/// # Safety
+/// AVX-512F must be enabled in the caller (register-only operations).
+#[inline(always)]
+pub(crate) unsafe fn transpose8(r: &[__m512; 8]) -> [__m512; 8] {
+    // Lane L of c[j] holds rows 0..4 of column j + 4L, lane L of c[4 + j]
+    // rows 4..8: output j takes lanes 0 and 2 of both, output j + 4 lanes
+    // 1 and 3.
+    // SAFETY: register-only (avx512f enabled by the caller).
+    let (even, odd): (__m512i, __m512i) = unsafe {
+        (
+            _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
+            _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31),
+        )
+    };
+    let c = stage2(r);
+    let mut out = c;
+    for j in 0..4 {
+        // SAFETY: register-only shuffles (avx512f enabled by the caller).
+        unsafe {
+            out[j] = _mm512_permutex2var_ps(c[j], even, c[4 + j]);
+            out[j + 4] = _mm512_permutex2var_ps(c[j], odd, c[4 + j]);
+        }
+    }
+    out
 }

@@ -1,0 +1,227 @@
+//! `GemmConfig::skip_zeros`: with sparse operands (whole zero terms across
+//! a tile, scattered zeros, −0 entries) every hinted product equals the
+//! canonical product without the hint except for the sign of zero entries,
+//! and all hinted runs — A or B hint, every kernel, both precisions' own
+//! family, 1–3 threads — give the same bits; a zero sum that the canonical
+//! order leaves as −0 comes out +0.
+
+mod gemm_common;
+
+use deepinit::gemm::{
+    GemmConfig, Kernel, Precision, SkipZeros, gemm_with, gemm_workspace_len, naive::gemm_naive,
+};
+use deepinit::{MatMut, MatRef};
+use gemm_common::{Buf, Gen, Layout};
+use proptest::prelude::*;
+
+fn kernels() -> Vec<Kernel> {
+    Kernel::ALL
+        .into_iter()
+        .filter(|k| k.is_supported())
+        .collect()
+}
+
+fn layout() -> impl Strategy<Value = Layout> {
+    prop_oneof![
+        Just(Layout::RowMajor),
+        Just(Layout::ColMajor),
+        (1usize..3).prop_map(Layout::RowGap),
+        (1usize..3).prop_map(Layout::ColGap),
+    ]
+}
+
+/// A sparse operand: each term (the shared dimension) is zero in every line
+/// with probability `dead`, other entries are zero with probability `holes`
+/// (a quarter of those −0), the rest uniform in [−1, 1).
+#[allow(clippy::too_many_arguments)]
+fn sparse(
+    rows: usize,
+    cols: usize,
+    term_is_row: bool,
+    layout: Layout,
+    dead: f32,
+    holes: f32,
+    g: &mut Gen,
+) -> Buf {
+    let terms = if term_is_row { rows } else { cols };
+    let unit = |g: &mut Gen| (g.f32() + 1.0) / 2.0;
+    let dead_terms: Vec<bool> = (0..terms).map(|_| unit(g) < dead).collect();
+    Buf::new(rows, cols, layout, f32::NAN, |i, j| {
+        let t = if term_is_row { i } else { j };
+        let u = unit(g);
+        if dead_terms[t] || u < holes {
+            if u < holes / 4.0 { -0.0 } else { 0.0 }
+        } else {
+            g.f32()
+        }
+    })
+}
+
+/// `C` (entries only, row-major) after one product.
+#[allow(clippy::too_many_arguments)]
+fn run(config: &GemmConfig, alpha: f32, a: &Buf, b: &Buf, beta: f32, c0: &Buf) -> Vec<f32> {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let mut c = Buf {
+        data: c0.data.clone(),
+        ..*c0
+    };
+    let mut ws = vec![f32::NAN; gemm_workspace_len(m, k, n) * config.threads];
+    gemm_with(
+        config,
+        alpha,
+        a.view(),
+        b.view(),
+        beta,
+        c.view_mut(),
+        &mut ws,
+    );
+    let v = c.view();
+    (0..m * n).map(|t| v.read(t / n, t % n)).collect()
+}
+
+fn canonical(precision: Precision, alpha: f32, a: &Buf, b: &Buf, beta: f32, c0: &Buf) -> Vec<f32> {
+    let (m, n) = (a.rows, b.cols);
+    let mut c = Buf {
+        data: c0.data.clone(),
+        ..*c0
+    };
+    gemm_naive(precision, alpha, a.view(), b.view(), beta, c.view_mut());
+    let v = c.view();
+    (0..m * n).map(|t| v.read(t / n, t % n)).collect()
+}
+
+fn bits(x: &[f32]) -> Vec<u32> {
+    x.iter().map(|v| v.to_bits()).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn hinted_products_equal_the_canonical_up_to_zero_signs(
+        // Large enough for the packed path (min(m, n) > 16, m·n·k > 64³),
+        // small enough to keep the reference cheap; k crosses KC = 256.
+        m in 40usize..100,
+        n in 40usize..100,
+        k in prop_oneof![100usize..140, 250usize..600],
+        la in layout(),
+        lb in layout(),
+        lc in layout(),
+        dead in prop_oneof![Just(0.0f32), Just(0.5), Just(0.9), Just(1.0)],
+        holes in prop_oneof![Just(0.0f32), Just(0.5), Just(0.95)],
+        alpha in prop_oneof![Just(1.0f32), Just(-0.5), -2.0f32..2.0],
+        beta in prop_oneof![Just(0.0f32), Just(1.0), Just(-0.5)],
+        seed in any::<u64>(),
+    ) {
+        prop_assume!(m * n * k > 64 * 64 * 64);
+        let mut g = Gen(seed);
+        let a = sparse(m, k, false, la, dead, holes, &mut g);
+        let b = sparse(k, n, true, lb, dead, holes, &mut g);
+        let c0 = Buf::new(m, n, lc, f32::NAN, |i, j| {
+            if beta == 0.0 { f32::NAN } else { 0.25 * (i as f32 - j as f32) }
+        });
+        for precision in [Precision::Fast, Precision::Portable] {
+            let canon = canonical(precision, alpha, &a, &b, beta, &c0);
+            let unfused = canonical(Precision::Portable, alpha, &a, &b, beta, &c0);
+            let mut first: Option<Vec<u32>> = None;
+            for kernel in kernels() {
+                // The portable kernel fuses only when compiled with FMA.
+                let expect = if precision == Precision::Fast && kernel == Kernel::Portable
+                    && !cfg!(target_feature = "fma")
+                {
+                    &unfused
+                } else {
+                    &canon
+                };
+                for threads in [1, 2, 3] {
+                    for skip in [SkipZeros::A, SkipZeros::B] {
+                        let config = GemmConfig { kernel, precision, threads, skip_zeros: skip };
+                        let got = run(&config, alpha, &a, &b, beta, &c0);
+                        for (t, (&x, &y)) in got.iter().zip(expect).enumerate() {
+                            prop_assert!(
+                                x.to_bits() == y.to_bits() || (x == 0.0 && y == 0.0),
+                                "C[{}] = {} against {} ({:?}, {:?}, {} threads, {:?})",
+                                t, x, y, kernel, precision, threads, skip
+                            );
+                        }
+                        // Kernels of one family (fused or not) agree bit
+                        // for bit whatever the tiles and threads.
+                        if kernel != Kernel::Portable || cfg!(target_feature = "fma")
+                            || precision == Precision::Portable
+                        {
+                            match &first {
+                                None => first = Some(bits(&got)),
+                                Some(f) => prop_assert_eq!(
+                                    f, &bits(&got),
+                                    "{:?} {:?} {} threads {:?}", kernel, precision, threads, skip
+                                ),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A sum whose only nonzero term underflows to −0 under a fused
+/// multiply-add stays −0 in the canonical order (the zero terms that follow
+/// are −0 too), and comes out +0 with the hint, on every kernel that fuses
+/// and every thread count.
+#[test]
+fn a_zero_sum_comes_out_positive() {
+    let (m, k, n) = (64, 70, 64);
+    let mut a = vec![0.0f32; m * k];
+    let mut b = vec![-1.0f32; k * n];
+    a[0] = 1e-30;
+    b[0] = -1e-30;
+    let mut canon = vec![f32::NAN; m * n];
+    gemm_naive(
+        Precision::Fast,
+        1.0,
+        MatRef::from_row_major(&a, m, k).unwrap(),
+        MatRef::from_row_major(&b, k, n).unwrap(),
+        0.0,
+        MatMut::from_row_major(&mut canon, m, n).unwrap(),
+    );
+    assert_eq!(canon[0].to_bits(), (-0.0f32).to_bits(), "canonical −0");
+    let fused = kernels()
+        .into_iter()
+        .filter(|&k| k != Kernel::Portable || cfg!(target_feature = "fma"));
+    for kernel in fused {
+        for threads in [1, 2] {
+            for skip in [SkipZeros::None, SkipZeros::A, SkipZeros::B] {
+                let mut c = vec![f32::NAN; m * n];
+                let mut ws = vec![0.0; gemm_workspace_len(m, k, n) * threads];
+                let config = GemmConfig {
+                    kernel,
+                    precision: Precision::Fast,
+                    threads,
+                    skip_zeros: skip,
+                };
+                gemm_with(
+                    &config,
+                    1.0,
+                    MatRef::from_row_major(&a, m, k).unwrap(),
+                    MatRef::from_row_major(&b, k, n).unwrap(),
+                    0.0,
+                    MatMut::from_row_major(&mut c, m, n).unwrap(),
+                    &mut ws,
+                );
+                let want = if skip == SkipZeros::None {
+                    -0.0f32
+                } else {
+                    0.0
+                };
+                assert_eq!(
+                    c[0].to_bits(),
+                    want.to_bits(),
+                    "{kernel:?}, {threads} threads, {skip:?}"
+                );
+                // Every other entry sums −1e-30·0 and zeros: the canonical
+                // bits (+0 or −0 as the order gives them) up to the sign.
+                assert!(c.iter().zip(&canon).all(|(x, y)| x == y));
+            }
+        }
+    }
+}
