@@ -4,13 +4,16 @@
 //! thread and (feature `parallel`) two; the same step of the deep network
 //! 784-512-512-512-512-10 on one thread; and Adam's update alone, in and out
 //! of cache. Like PyTorch's script the steps cycle through 600 different
-//! batches (here random pixels and labels, which the net cannot fit: one
-//! batch repeated would drive the gradients and Adam's moments into
-//! subnormal numbers and time those instead). The forward pass and
-//! forward+backward are measured too, to show where the time goes.
-//! PyTorch's figure for the same work comes from
-//! `../shared/bench/pytorch_step.py --threads 1` run alongside (37–40k
-//! samples/s when the targets were set).
+//! batches of the real MNIST training images (`data/mnist`, a seeded
+//! shuffle), so the network trains as the iterations go (one batch repeated
+//! would drive the gradients and Adam's moments into subnormal numbers and
+//! time those instead). The images' zeros let the first layer skip terms
+//! (`gemm::SkipZeros`); `deepinit_adam_step_1t_random_pixels` runs the same
+//! step on uniformly random pixels (almost no zeros), which shows what the
+//! step costs without that help. The forward pass and forward+backward are
+//! measured too, to show where the time goes. PyTorch's figure for the
+//! same work comes from `../shared/bench/pytorch_step.py --threads 1` run
+//! alongside (37–40k samples/s when the targets were set).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use deepinit::activation::Activation;
@@ -70,7 +73,37 @@ impl Setup {
     }
 }
 
-fn setup(sizes: &[usize], threads: usize) -> Setup {
+/// The pixels a step trains on.
+#[derive(Clone, Copy)]
+enum Data {
+    /// 600 batches of the MNIST training images in a seeded random order.
+    Mnist,
+    /// Uniformly random pixels and labels.
+    RandomPixels,
+}
+
+/// The first 600 batches of a seeded shuffle of the MNIST training set
+/// (`DEEPINIT_DATA` or `data/mnist`): pixels and labels.
+fn mnist_batches(rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>) {
+    let dir = deepinit::mnist::default_data_dir();
+    let train = deepinit::mnist::load_mnist(&dir)
+        .unwrap_or_else(|e| panic!("the step bench trains on MNIST: {e}"))
+        .train;
+    let mut order: Vec<usize> = (0..train.len).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.next_u32() as usize % (i + 1));
+    }
+    let picked = &order[..BATCHES * BATCH];
+    let pixels = picked
+        .iter()
+        .flat_map(|&i| train.image(i))
+        .copied()
+        .collect();
+    let labels = picked.iter().map(|&i| train.labels[i]).collect();
+    (pixels, labels)
+}
+
+fn setup(sizes: &[usize], threads: usize, data: Data) -> Setup {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(777);
     let net = Mlp::new(
         sizes,
@@ -80,12 +113,17 @@ fn setup(sizes: &[usize], threads: usize) -> Setup {
         &mut rng,
     )
     .unwrap();
-    let pixels = (0..BATCHES * BATCH * INPUTS)
-        .map(|_| (rng.next_u32() >> 24) as u8)
-        .collect();
-    let labels = (0..BATCHES * BATCH)
-        .map(|_| (rng.next_u32() % 10) as u8)
-        .collect();
+    let (pixels, labels) = match data {
+        Data::Mnist => mnist_batches(&mut rng),
+        Data::RandomPixels => (
+            (0..BATCHES * BATCH * INPUTS)
+                .map(|_| (rng.next_u32() >> 24) as u8)
+                .collect(),
+            (0..BATCHES * BATCH)
+                .map(|_| (rng.next_u32() % 10) as u8)
+                .collect(),
+        ),
+    };
     let opt = Optimizer::new(
         OptimizerConfig::Adam(AdamConfig::new(1e-3)),
         &net.param_lens(),
@@ -111,7 +149,7 @@ fn bench_step(c: &mut Criterion) {
     let mut g = c.benchmark_group("train_step_784_256_256_10_b100");
     g.throughput(Throughput::Elements(BATCH as u64));
     for t in threads {
-        let mut s = setup(&MLP3, t);
+        let mut s = setup(&MLP3, t, Data::Mnist);
         g.bench_function(format!("deepinit_adam_step_{t}t"), |b| {
             b.iter(|| black_box(s.adam_step()))
         });
@@ -126,6 +164,10 @@ fn bench_step(c: &mut Criterion) {
             })
         });
     }
+    let mut s = setup(&MLP3, 1, Data::RandomPixels);
+    g.bench_function("deepinit_adam_step_1t_random_pixels", |b| {
+        b.iter(|| black_box(s.adam_step()))
+    });
     g.finish();
 }
 
@@ -134,7 +176,7 @@ fn bench_step(c: &mut Criterion) {
 fn bench_deep5(c: &mut Criterion) {
     let mut g = c.benchmark_group("train_step_784_512x4_10_b100");
     g.throughput(Throughput::Elements(BATCH as u64));
-    let mut s = setup(&DEEP5, 1);
+    let mut s = setup(&DEEP5, 1, Data::Mnist);
     g.bench_function("deepinit_adam_step_1t", |b| {
         b.iter(|| black_box(s.adam_step()))
     });
