@@ -234,15 +234,10 @@ unsafe fn macro_loops(
 /// Lists in `list` the terms p < kc at which some line of a packed
 /// micro-panel (`panel[p·mr + i]`, `mr` lines) is not zero.
 fn nonzero_panel<'l>(panel: &[f32], mr: usize, list: &'l mut [u16; KC]) -> &'l [u16] {
-    let mut len = 0;
-    for (p, col) in panel.chunks_exact(mr).enumerate() {
-        let bits = col.iter().fold(0, |acc, x| acc | x.to_bits());
-        // Always written, counted only when some entry is not ±0: no
-        // branch (len ≤ p < kc ≤ KC).
-        list[len] = p as u16;
-        len += usize::from(bits << 1 != 0);
-    }
-    &list[..len]
+    let bits = panel
+        .chunks_exact(mr)
+        .map(|col| col.iter().fold(0, |acc, x| acc | x.to_bits()));
+    listed(bits, list)
 }
 
 /// Lists in `list` the terms p < kc at which some row of `a` (rows of unit
@@ -259,10 +254,18 @@ unsafe fn nonzero_rows<'l>(a: &DirectA, kc: usize, list: &'l mut [u16; KC]) -> &
             *o |= x.to_bits();
         }
     }
+    listed(any[..kc].iter().copied(), list)
+}
+
+/// The indices p (at most KC of them) whose OR of entry bit patterns
+/// `bits[p]` is not that of ±0, written into `list`.
+fn listed(bits: impl Iterator<Item = u32>, list: &mut [u16; KC]) -> &[u16] {
     let mut len = 0;
-    for (p, &bits) in any[..kc].iter().enumerate() {
+    for (p, b) in bits.enumerate() {
+        // Always written, counted only when some entry is not ±0: no
+        // branch (len ≤ p < KC).
         list[len] = p as u16;
-        len += usize::from(bits << 1 != 0);
+        len += usize::from(b << 1 != 0);
     }
     &list[..len]
 }
