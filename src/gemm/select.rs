@@ -219,7 +219,7 @@ pub struct GemmConfig {
 /// The pay-off is the fraction of skipped terms: MNIST images are 81 %
 /// zeros and 53 % of the terms of an 8-row tile are zero in all 8 images;
 /// a 784 → 512 layer's forward product runs 1.6–1.7× faster with
-/// [`SkipZeros::A`], its weight gradient 1.9–2.0× with [`SkipZeros::B`].
+/// [`SkipZeros::A`], its weight gradient 1.9–2.1× with [`SkipZeros::B`].
 /// On dense operands the hint costs a scan of each packed A block.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SkipZeros {
