@@ -9,17 +9,8 @@ mod gemm_common;
 use deepinit::gemm::{
     GemmConfig, Kernel, Precision, gemm_with, gemm_workspace_len, naive::gemm_naive,
 };
-use gemm_common::{Buf, Gen, Layout, gamma, reference};
+use gemm_common::{Buf, Gen, Layout, gamma, layout, reference};
 use proptest::prelude::*;
-
-fn layout() -> impl Strategy<Value = Layout> {
-    prop_oneof![
-        Just(Layout::RowMajor),
-        Just(Layout::ColMajor),
-        (1usize..4).prop_map(Layout::RowGap),
-        (1usize..4).prop_map(Layout::ColGap),
-    ]
-}
 
 fn dim() -> impl Strategy<Value = usize> {
     prop_oneof![

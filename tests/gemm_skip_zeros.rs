@@ -11,7 +11,7 @@ use deepinit::gemm::{
     GemmConfig, Kernel, Precision, SkipZeros, gemm_with, gemm_workspace_len, naive::gemm_naive,
 };
 use deepinit::{MatMut, MatRef};
-use gemm_common::{Buf, Gen, Layout};
+use gemm_common::{Buf, Gen, Layout, layout};
 use proptest::prelude::*;
 
 fn kernels() -> Vec<Kernel> {
@@ -19,15 +19,6 @@ fn kernels() -> Vec<Kernel> {
         .into_iter()
         .filter(|k| k.is_supported())
         .collect()
-}
-
-fn layout() -> impl Strategy<Value = Layout> {
-    prop_oneof![
-        Just(Layout::RowMajor),
-        Just(Layout::ColMajor),
-        (1usize..3).prop_map(Layout::RowGap),
-        (1usize..3).prop_map(Layout::ColGap),
-    ]
 }
 
 /// A sparse operand: each term (the shared dimension) is zero in every line

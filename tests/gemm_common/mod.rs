@@ -3,6 +3,17 @@
 #![allow(dead_code)]
 
 use deepinit::{MatMut, MatRef};
+use proptest::prelude::*;
+
+/// Every layout, gaps of 1 to 3.
+pub fn layout() -> impl Strategy<Value = Layout> {
+    prop_oneof![
+        Just(Layout::RowMajor),
+        Just(Layout::ColMajor),
+        (1usize..4).prop_map(Layout::RowGap),
+        (1usize..4).prop_map(Layout::ColGap),
+    ]
+}
 
 /// How an operand is laid out in its buffer.
 #[derive(Clone, Copy, Debug)]

@@ -186,6 +186,9 @@ unsafe fn store_tile_columns<const R: usize, const V: usize>(acc: &[[__m512; V];
                 for (j, y) in [(16 * v + q, x), (16 * v + q + 8, high)] {
                     if j < t.n {
                         let p = t.ptr.add(j * t.cs);
+                        // Full columns with plain 256-bit stores: the
+                        // masked store for every column measured 4–9 %
+                        // slower on the 784 → 512 weight gradient.
                         if t.m == 8 {
                             let v = _mm512_mul_ps(alpha, y);
                             let out = if t.beta == 0.0 {
