@@ -140,11 +140,7 @@ impl Problem {
         let a = MatRef::from_strided(&self.a, s.m, s.k, ars as usize, acs as usize).unwrap();
         let b = MatRef::from_strided(&self.b, s.k, s.n, brs as usize, bcs as usize).unwrap();
         let c = MatMut::from_row_major(&mut self.c, s.m, s.n).unwrap();
-        let config = GemmConfig {
-            threads,
-            skip_zeros: deepinit::gemm::SkipZeros::None,
-            ..GemmConfig::default()
-        };
+        let config = GemmConfig::default().with_threads(threads);
         gemm_with(&config, 1.0, a, b, 0.0, c, &mut self.ws);
     }
 

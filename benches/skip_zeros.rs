@@ -77,11 +77,7 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements((2 * BATCH * INPUTS * HIDDEN) as u64));
     for (data, xs) in [("mnist", &mnist), ("random_pixels", &dense)] {
         for (hint, skip) in [("dense", SkipZeros::None), ("hinted", SkipZeros::A)] {
-            let config = GemmConfig {
-                threads: 1,
-                skip_zeros: skip,
-                ..GemmConfig::default()
-            };
+            let config = GemmConfig::default().with_threads(1).with_skip_zeros(skip);
             let mut next = 0;
             g.bench_function(format!("forward_{data}_{hint}"), |b| {
                 b.iter(|| {
@@ -94,11 +90,7 @@ fn bench(c: &mut Criterion) {
             });
         }
         for (hint, skip) in [("dense", SkipZeros::None), ("hinted", SkipZeros::B)] {
-            let config = GemmConfig {
-                threads: 1,
-                skip_zeros: skip,
-                ..GemmConfig::default()
-            };
+            let config = GemmConfig::default().with_threads(1).with_skip_zeros(skip);
             let mut next = 0;
             g.bench_function(format!("weight_gradient_{data}_{hint}"), |b| {
                 b.iter(|| {

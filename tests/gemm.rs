@@ -78,12 +78,10 @@ fn check(
     });
     let (val, mag) = reference(alpha, a.view(), b.view(), beta, c0.view());
     let mut ws = vec![f32::NAN; gemm_workspace_len(m, k, n) * threads];
-    let config = GemmConfig {
-        kernel,
-        precision,
-        threads,
-        skip_zeros: deepinit::gemm::SkipZeros::None,
-    };
+    let config = GemmConfig::default()
+        .with_kernel(kernel)
+        .with_precision(precision)
+        .with_threads(threads);
     gemm_with(
         &config,
         alpha,
@@ -248,12 +246,10 @@ fn run_bits(m: usize, k: usize, n: usize, kernel: Kernel, threads: usize) -> Vec
     let b: Vec<f32> = (0..k * n).map(|_| g.f32()).collect();
     let mut c: Vec<f32> = (0..m * n).map(|_| g.f32()).collect();
     let mut ws = vec![0.0; gemm_workspace_len(m, k, n) * threads];
-    let config = GemmConfig {
-        kernel,
-        precision: Precision::Fast,
-        threads,
-        skip_zeros: deepinit::gemm::SkipZeros::None,
-    };
+    let config = GemmConfig::default()
+        .with_kernel(kernel)
+        .with_precision(Precision::Fast)
+        .with_threads(threads);
     gemm_with(
         &config,
         1.5,

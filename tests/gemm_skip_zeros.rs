@@ -120,7 +120,7 @@ proptest! {
             for kernel in kernels() {
                 // The portable kernel fuses only where the target has an
                 // FMA (wide's mul_add): its unhinted run says which.
-                let plain = GemmConfig { kernel, precision, threads: 1, skip_zeros: SkipZeros::None };
+                let plain = GemmConfig::default().with_kernel(kernel).with_precision(precision).with_threads(1);
                 let dense = bits(&run(&plain, alpha, &a, &b, beta, &c0));
                 let fused = dense == bits(&canon);
                 prop_assert!(
@@ -130,7 +130,7 @@ proptest! {
                 let expect = if fused { &canon } else { &unfused };
                 for threads in [1, 2, 3] {
                     for skip in [SkipZeros::A, SkipZeros::B] {
-                        let config = GemmConfig { kernel, precision, threads, skip_zeros: skip };
+                        let config = GemmConfig::default().with_kernel(kernel).with_precision(precision).with_threads(threads).with_skip_zeros(skip);
                         let got = run(&config, alpha, &a, &b, beta, &c0);
                         for (t, (&x, &y)) in got.iter().zip(expect).enumerate() {
                             prop_assert!(
@@ -181,12 +181,11 @@ fn a_zero_sum_comes_out_positive() {
             for skip in [SkipZeros::None, SkipZeros::A, SkipZeros::B] {
                 let mut c = vec![f32::NAN; m * n];
                 let mut ws = vec![0.0; gemm_workspace_len(m, k, n) * threads];
-                let config = GemmConfig {
-                    kernel,
-                    precision: Precision::Fast,
-                    threads,
-                    skip_zeros: skip,
-                };
+                let config = GemmConfig::default()
+                    .with_kernel(kernel)
+                    .with_precision(Precision::Fast)
+                    .with_threads(threads)
+                    .with_skip_zeros(skip);
                 gemm_with(
                     &config,
                     1.0,

@@ -28,11 +28,11 @@ fn configs() -> Vec<GemmConfig> {
         .into_iter()
         .filter(|k| k.is_supported())
         .flat_map(|kernel| {
-            threads.iter().map(move |&threads| GemmConfig {
-                kernel,
-                precision: Precision::Portable,
-                threads,
-                skip_zeros: deepinit::gemm::SkipZeros::None,
+            threads.iter().map(move |&threads| {
+                GemmConfig::default()
+                    .with_kernel(kernel)
+                    .with_precision(Precision::Portable)
+                    .with_threads(threads)
             })
         })
         .collect()

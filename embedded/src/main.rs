@@ -121,12 +121,10 @@ fn check_gemm(name: &str, case: &Case) -> bool {
         hprintln!("MISMATCH {}: a shape the table gives is invalid", name);
         return false;
     };
-    let config = GemmConfig {
-        kernel: Kernel::Portable,
-        precision: Precision::Portable,
-        threads: 1,
-        skip_zeros: deepinit::gemm::SkipZeros::None,
-    };
+    let config = GemmConfig::default()
+        .with_kernel(Kernel::Portable)
+        .with_precision(Precision::Portable)
+        .with_threads(1);
     let mut ws = vec![0.0; gemm_workspace_len(case.m, case.k, case.n)];
     gemm_with(&config, case.alpha, a, b, case.beta, c, &mut ws);
     let (first, hash) = case.digest(&c_data);

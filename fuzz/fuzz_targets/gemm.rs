@@ -86,7 +86,7 @@ fuzz_target!(|x: Input| {
     let mut c = c0.clone();
     let mut ws = vec![f32::NAN; gemm_workspace_len(m, k, n) * threads];
     let skip_zeros = [SkipZeros::None, SkipZeros::A, SkipZeros::B][usize::from(x.skip % 3)];
-    let config = GemmConfig { kernel, precision, threads, skip_zeros };
+    let config = GemmConfig::default().with_kernel(kernel).with_precision(precision).with_threads(threads).with_skip_zeros(skip_zeros);
     gemm_with(&config, alpha, av, bv, beta, MatMut::from_strided(&mut c, m, n, crs, ccs).unwrap(), &mut ws);
     let mut r = c0.clone();
     gemm_naive(precision, alpha, av, bv, beta, MatMut::from_strided(&mut r, m, n, crs, ccs).unwrap());

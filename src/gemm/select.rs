@@ -176,8 +176,21 @@ pub fn num_threads() -> usize {
     }
 }
 
-/// Explicit choices for [`gemm_with`](super::gemm_with).
+/// Explicit choices for [`gemm_with`](super::gemm_with): start from
+/// [`GemmConfig::default`] and change what you need (the struct may gain
+/// fields, so it is not built literally outside the crate).
+///
+/// # Examples
+/// ```
+/// use deepinit::gemm::{GemmConfig, Precision, SkipZeros};
+/// let config = GemmConfig::default()
+///     .with_precision(Precision::Portable)
+///     .with_threads(1)
+///     .with_skip_zeros(SkipZeros::A);
+/// assert_eq!(config.threads, 1);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GemmConfig {
     /// Microkernel family (must be supported by the CPU).
     pub kernel: Kernel,
@@ -234,7 +247,8 @@ pub enum SkipZeros {
 }
 
 impl Default for GemmConfig {
-    /// [`Kernel::selected`], [`Precision::Fast`], [`num_threads`].
+    /// [`Kernel::selected`], [`Precision::Fast`], [`num_threads`],
+    /// [`SkipZeros::None`].
     fn default() -> Self {
         Self {
             kernel: Kernel::selected(),
@@ -242,5 +256,31 @@ impl Default for GemmConfig {
             threads: num_threads(),
             skip_zeros: SkipZeros::None,
         }
+    }
+}
+
+impl GemmConfig {
+    /// This configuration with another microkernel family.
+    #[must_use]
+    pub const fn with_kernel(self, kernel: Kernel) -> Self {
+        Self { kernel, ..self }
+    }
+
+    /// This configuration with another rounding.
+    #[must_use]
+    pub const fn with_precision(self, precision: Precision) -> Self {
+        Self { precision, ..self }
+    }
+
+    /// This configuration with another thread count.
+    #[must_use]
+    pub const fn with_threads(self, threads: usize) -> Self {
+        Self { threads, ..self }
+    }
+
+    /// This configuration with another zero-skipping hint.
+    #[must_use]
+    pub const fn with_skip_zeros(self, skip_zeros: SkipZeros) -> Self {
+        Self { skip_zeros, ..self }
     }
 }
