@@ -75,32 +75,29 @@ fn bench(c: &mut Criterion) {
     let delta_t = MatRef::from_row_major(&delta, BATCH, HIDDEN).unwrap().t();
     let mut g = c.benchmark_group("skip_zeros_784_512_b100");
     g.throughput(Throughput::Elements((2 * BATCH * INPUTS * HIDDEN) as u64));
+    let products = [("forward", SkipZeros::A), ("weight_gradient", SkipZeros::B)];
     for (data, xs) in [("mnist", &mnist), ("random_pixels", &dense)] {
-        for (hint, skip) in [("dense", SkipZeros::None), ("hinted", SkipZeros::A)] {
-            let config = GemmConfig::default().with_threads(1).with_skip_zeros(skip);
-            let mut next = 0;
-            g.bench_function(format!("forward_{data}_{hint}"), |b| {
-                b.iter(|| {
-                    next = (next + 1) % BATCHES;
-                    let x = MatRef::from_row_major(&xs[next], BATCH, INPUTS).unwrap();
-                    let out = MatMut::from_row_major(&mut z, BATCH, HIDDEN).unwrap();
-                    gemm_with(&config, 1.0, x, w_t, 0.0, out, &mut ws);
-                    black_box(z[0])
-                })
-            });
-        }
-        for (hint, skip) in [("dense", SkipZeros::None), ("hinted", SkipZeros::B)] {
-            let config = GemmConfig::default().with_threads(1).with_skip_zeros(skip);
-            let mut next = 0;
-            g.bench_function(format!("weight_gradient_{data}_{hint}"), |b| {
-                b.iter(|| {
-                    next = (next + 1) % BATCHES;
-                    let x = MatRef::from_row_major(&xs[next], BATCH, INPUTS).unwrap();
-                    let out = MatMut::from_row_major(&mut gw, HIDDEN, INPUTS).unwrap();
-                    gemm_with(&config, 1.0, delta_t, x, 0.0, out, &mut ws);
-                    black_box(gw[0])
-                })
-            });
+        for (product, hinted) in products {
+            for (hint, skip) in [("dense", SkipZeros::None), ("hinted", hinted)] {
+                let config = GemmConfig::default().with_threads(1).with_skip_zeros(skip);
+                let mut next = 0;
+                g.bench_function(format!("{product}_{data}_{hint}"), |b| {
+                    b.iter(|| {
+                        next = (next + 1) % BATCHES;
+                        let x = MatRef::from_row_major(&xs[next], BATCH, INPUTS).unwrap();
+                        if hinted == SkipZeros::A {
+                            // X·W₁ᵀ
+                            let out = MatMut::from_row_major(&mut z, BATCH, HIDDEN).unwrap();
+                            gemm_with(&config, 1.0, x, w_t, 0.0, out, &mut ws);
+                        } else {
+                            // Δᵀ·X
+                            let out = MatMut::from_row_major(&mut gw, HIDDEN, INPUTS).unwrap();
+                            gemm_with(&config, 1.0, delta_t, x, 0.0, out, &mut ws);
+                        }
+                        black_box((z[0], gw[0]))
+                    })
+                });
+            }
         }
     }
     g.finish();
