@@ -62,6 +62,13 @@ const L2_FLOATS: usize = 1 << 19;
 /// entry of C writable and not aliased), with `m, n, k ≥ 1`, and `ws` must
 /// hold at least `workspace_len(p.m, p.k, p.n)` floats.
 pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
+    // SAFETY: A's entries are readable (caller).
+    if let Some(sparse) = unsafe { super::sparse::takes(ks, p) } {
+        // SAFETY: forwarded; the workspace covers the sparse path's need
+        // (`gemm_workspace_len` includes it).
+        unsafe { super::sparse::run(ks, sparse, p, ws) };
+        return;
+    }
     let floats = (p.m * p.k)
         .saturating_add(p.k * p.n)
         .saturating_add(p.m * p.n);
@@ -74,7 +81,7 @@ pub(crate) unsafe fn run(ks: &Kernels, p: &Problem, ws: &mut [f32]) {
 ///
 /// # Safety
 /// As [`run`].
-unsafe fn run_with(ks: &Kernels, p: &Problem, ws: &mut [f32], far: bool) {
+pub(crate) unsafe fn run_with(ks: &Kernels, p: &Problem, ws: &mut [f32], far: bool) {
     let (mr, nr) = (ks.mr, ks.nr);
     // Rows of A contiguous along k are read in place when the kernel set can
     // (no packing; the rows of a micro-panel stay in L1 across the jr loop),

@@ -41,6 +41,7 @@ pub(crate) mod pack;
 #[cfg(feature = "parallel")]
 pub(crate) mod pool;
 mod select;
+pub(crate) mod sparse;
 #[cfg(feature = "parallel")]
 mod threads;
 
@@ -151,8 +152,18 @@ pub const fn gemm_workspace_len(m: usize, k: usize, n: usize) -> usize {
     let d = direct::workspace_len(k);
     let p1 = blocked::workspace_len(m, k, n);
     let p2 = blocked::workspace_len(n, k, m);
-    let p = if p1 > p2 { p1 } else { p2 };
-    if d > p { d } else { p }
+    let s1 = sparse::workspace_len(m, k, n);
+    let s2 = sparse::workspace_len(n, k, m);
+    let all = [d, p1, p2, s1, s2];
+    let mut most = 0;
+    let mut i = 0;
+    while i < all.len() {
+        if all[i] > most {
+            most = all[i];
+        }
+        i += 1;
+    }
+    most
 }
 
 /// `C ← α·A·B + β·C` with the selected kernel, fast precision and the

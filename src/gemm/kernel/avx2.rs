@@ -49,6 +49,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             packing_rows::<false>
         }),
         narrow: None,
+        entries: None,
     }
 }
 

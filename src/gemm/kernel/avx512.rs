@@ -70,11 +70,12 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         packed_rows_tall: Some((TALL, pick!(packed_rows_tall))),
         packing_rows: Some(pick!(packing_rows)),
         narrow: Some(pick!(narrow)),
+        entries: Some(super::entries::kernels(fused)),
     }
 }
 
 #[inline(always)]
-fn madd<const FUSED: bool>(a: __m512, b: __m512, acc: __m512) -> __m512 {
+pub(super) fn madd<const FUSED: bool>(a: __m512, b: __m512, acc: __m512) -> __m512 {
     // SAFETY: only called from functions compiled with avx512f, which the
     // dispatcher enabled after detecting it.
     unsafe {
@@ -101,7 +102,7 @@ pub(super) fn mask(lanes: usize) -> __mmask16 {
 /// # Safety
 /// `p` must address `lanes` writable contiguous floats.
 #[inline(always)]
-unsafe fn store_row(p: *mut f32, acc: __m512, lanes: usize, alpha: __m512, beta: f32) {
+pub(super) unsafe fn store_row(p: *mut f32, acc: __m512, lanes: usize, alpha: __m512, beta: f32) {
     // SAFETY: avx512f is enabled in every caller; `p` covers `lanes` floats
     // and masked lanes are neither read nor written.
     unsafe {

@@ -42,6 +42,8 @@
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod entries;
 pub(crate) mod portable;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod transpose;
@@ -128,6 +130,28 @@ pub(crate) type PackingRowsFn = unsafe fn(usize, &DirectA, *const f32, &CTile, *
 /// (`kc × c.n`, any strides) is broadcast from memory.
 pub(crate) type NarrowFn = unsafe fn(usize, &DirectA, super::Operand, &CTile);
 
+/// The listed entries of one sub-block for the rows of a row block (see
+/// [`crate::gemm::sparse`]): row `i` has entries `starts[i] ..
+/// starts[i + 1]`, each a value of A and the offset of its B̃ row.
+#[derive(Clone, Copy)]
+pub(crate) struct Lists<'a> {
+    /// `rows + 1` increasing indices into `vals` and `offs`.
+    pub starts: &'a [u32],
+    /// Nonzero entries of A.
+    pub vals: &'a [f32],
+    /// Their B̃ rows: `p·W` for term `p` of the k block.
+    pub offs: &'a [u32],
+}
+
+/// Sparse-path kernel: `(lists, panel, acc, first, finish)` sums the
+/// listed entries of one sub-block for every row of a row block, as
+/// `entries::sum`.
+pub(crate) type EntriesFn = unsafe fn(&Lists<'_>, *const f32, *mut f32, bool, Option<&CTile>);
+
+/// Sparse-path lister: `(seg, len, p0, vals, offs) -> count` writes the
+/// nonzero entries of a contiguous row segment, as `entries::list`.
+pub(crate) type ListFn = unsafe fn(*const f32, usize, u32, *mut f32, *mut u32) -> usize;
+
 /// Transposing packer for one panel of lines contiguous along k:
 /// `(src, lines, kc, w, panel)`, as [`transpose::pack_lines`].
 pub(crate) type PackLinesFn = unsafe fn(super::pack::Src, usize, usize, usize, &mut [f32]);
@@ -171,6 +195,9 @@ pub(crate) struct Kernels {
     /// The narrow kernel, if this instruction set has one (see
     /// `direct::run_narrow`).
     pub narrow: Option<NarrowFn>,
+    /// The sparse path's kernel and lister, if this instruction set has
+    /// them (see [`crate::gemm::sparse`]).
+    pub entries: Option<(EntriesFn, ListFn)>,
 }
 
 impl Kernels {

@@ -38,6 +38,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         packed_rows_tall: None,
         packing_rows: None,
         narrow: None,
+        entries: None,
     }
 }
 
