@@ -55,7 +55,8 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
 /// 1.10, 256×1024·1024×1024 1.04, 1024³ 1.03).
 const L2_FLOATS: usize = 1 << 19;
 
-/// Runs the five loops on one problem.
+/// Runs the five loops on one problem, or the sparse path when A is
+/// hinted and sparse enough for it (see [`super::sparse::takes`]).
 ///
 /// # Safety
 /// `p` must describe valid views (every entry of A and B readable, every

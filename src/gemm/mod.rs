@@ -18,10 +18,11 @@
 //! `c ← α·acc + β·c` for the first block (`c ← α·acc` when β = 0) and
 //! `c ← α·acc + c` for the next. Work is split over rows and columns of C,
 //! never over k. [`naive::gemm_naive`] computes exactly these bits.
-//! [`GemmConfig::skip_zeros`] lets the packed path skip terms that are zero
-//! across a tile; it changes only the sign of zero sums (see
-//! [`SkipZeros`]), and the bits stay the same for every kernel and thread
-//! count.
+//! [`GemmConfig::skip_zeros`] lets a product skip zero entries of one
+//! operand: each row's own on the sparse path (`sparse.rs`, AVX-512, for
+//! operands at most 2/3 nonzero), terms zero across a tile on the packed
+//! path; it changes only the sign of zero sums (see [`SkipZeros`]), and
+//! the bits stay the same for every path, kernel and thread count.
 //!
 //! **Accuracy.** With `u = 2⁻²⁴`, `|ĉ − c| ≤ γ·(|α|·Σ_p |a||b| + |β||c|)` with
 //! `γ ≈ (k + 2)·u` (Higham, *Accuracy and Stability of Numerical
@@ -108,8 +109,8 @@ pub(crate) struct Problem {
     pub ccs: usize,
     pub alpha: f32,
     pub beta: f32,
-    /// Whether terms whose A entries are zero in every row of a packed
-    /// micro-panel are skipped (the packed path only; see [`SkipZeros`]).
+    /// Whether zero entries of A may be skipped (the sparse path, or terms
+    /// zero in every row of a packed micro-panel; see [`SkipZeros`]).
     /// [`Problem::t`] clears it: the flag belongs to A.
     pub skip: bool,
 }

@@ -15,8 +15,8 @@ use crate::gemm::sparse::W;
 use core::arch::x86_64::{
     __m512, _CMP_NEQ_UQ, _mm512_add_epi32, _mm512_add_ps, _mm512_cmp_ps_mask, _mm512_loadu_ps,
     _mm512_maskz_compress_epi32, _mm512_maskz_compress_ps, _mm512_maskz_loadu_ps,
-    _mm512_mullo_epi32, _mm512_set1_epi32, _mm512_set1_ps, _mm512_setr_epi32, _mm512_setzero_ps,
-    _mm512_storeu_epi32, _mm512_storeu_ps,
+    _mm512_set1_epi32, _mm512_set1_ps, _mm512_setr_epi32, _mm512_setzero_ps, _mm512_storeu_epi32,
+    _mm512_storeu_ps,
 };
 
 /// Accumulators per row: `W / 16`.
@@ -42,19 +42,38 @@ unsafe fn list(seg: *const f32, len: usize, p0: u32, vals: *mut f32, offs: *mut 
     // SAFETY: loads are masked to the `len` readable lanes; each store
     // writes 16 lanes at `n ≤ count so far`, inside the room of count + 16.
     unsafe {
-        let step = _mm512_set1_epi32(W as i32);
-        let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        // Offsets of the 16 terms at j: (p0 + j + lane)·W, advanced by 16·W.
+        let w = W as i32;
+        let mut at = _mm512_add_epi32(
+            _mm512_setr_epi32(
+                0,
+                w,
+                2 * w,
+                3 * w,
+                4 * w,
+                5 * w,
+                6 * w,
+                7 * w,
+                8 * w,
+                9 * w,
+                10 * w,
+                11 * w,
+                12 * w,
+                13 * w,
+                14 * w,
+                15 * w,
+            ),
+            _mm512_set1_epi32(p0 as i32 * w),
+        );
+        let step = _mm512_set1_epi32(16 * w);
         while j < len {
             let lanes = (len - j).min(16);
             let x = _mm512_maskz_loadu_ps(mask(lanes), seg.add(j));
             let keep = _mm512_cmp_ps_mask::<_CMP_NEQ_UQ>(x, _mm512_setzero_ps());
-            let at = _mm512_mullo_epi32(
-                _mm512_add_epi32(iota, _mm512_set1_epi32((p0 as usize + j) as i32)),
-                step,
-            );
             _mm512_storeu_ps(vals.add(n), _mm512_maskz_compress_ps(keep, x));
             _mm512_storeu_epi32(offs.add(n).cast(), _mm512_maskz_compress_epi32(keep, at));
             n += keep.count_ones() as usize;
+            at = _mm512_add_epi32(at, step);
             j += 16;
         }
     }

@@ -35,6 +35,9 @@
 //!   at most [`NARROW_COLS`](super::direct::NARROW_COLS) columns of B
 //!   broadcast from memory (the 10-class output layer, matrix-vector
 //!   products with rows of A contiguous).
+//! - *sparse* (AVX-512, [`crate::gemm::sparse`]): per row of C, the listed
+//!   nonzero entries of its row of A, each times one row of a 128-column
+//!   packed B panel (8 accumulators).
 
 #![allow(unsafe_code)]
 
