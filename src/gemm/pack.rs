@@ -233,7 +233,7 @@ unsafe fn copy_line(src: *const f32, dst: &mut [f32]) {
             }
         };
     }
-    fixed!(128 32 16 8 6);
+    fixed!(128 64 32 16 8 6);
 }
 
 #[cfg(all(test, feature = "std"))]

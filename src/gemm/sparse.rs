@@ -5,11 +5,11 @@
 //!
 //! ```text
 //! jc: columns of C and B in blocks of NCS
-//!   pc: k in the canonical blocks; pack B[pc.., jc..] → B̃, panels W wide
+//!   pc: k in the canonical blocks; pack B[pc.., jc..] → B̃, panels w wide
 //!     ic: rows of C and A in blocks of MCS; list the nonzero entries of
-//!         each row, per sub-block of KB terms: (a[i,p], p·W)
-//!       panel q of B̃ (W columns)
-//!         sub-block s (KB × W floats of the panel: 32 KiB, stays in L1)
+//!         each row, per sub-block of KB terms: (a[i,p], p·w)
+//!       panel q of B̃ (w columns: 128 with AVX-512, 64 with AVX2)
+//!         sub-block s (KB × w floats of the panel: ≤ 32 KiB, stays in L1)
 //!           row i: acc ← (s = 0 ? 0 : saved);  acc ← acc + a·b̃[p] for
 //!                  its listed entries;  save, or (last s) acc + 0 and
 //!                  the canonical epilogue
@@ -22,18 +22,20 @@
 //! multiply-add instead of reusing it over a tile's rows, so the path pays
 //! only when most entries are zero: it runs when at most
 //! [`MAX_DENSITY`] of A is nonzero, C has unit column stride and the
-//! instruction set has the kernels (AVX-512).
+//! instruction set has the kernels (AVX-512, AVX2).
 
 #![allow(unsafe_code)]
 
 use super::blocked::align64;
-use super::kernel::{CTile, EntriesFn, Kernels, ListFn, Lists};
+use super::kernel::{CTile, EntryKernels, Kernels, Lists};
 use super::pack::{Src, pack, packed_len};
 use super::{Problem, k_blocks, kc_block};
 
-/// Columns of a B̃ panel: 8 zmm accumulators per row of C.
-pub(crate) const W: usize = 128;
-/// Terms per sub-block: a sub-block of a panel is `KB × W` floats (32 KiB).
+/// Widest B̃ panel of any kernel set (AVX-512: 8 zmm accumulators per row
+/// of C).
+const W_MAX: usize = 128;
+/// Terms per sub-block: a sub-block of a panel is `KB × w` floats (32 KiB
+/// at the widest).
 pub(crate) const KB: usize = 64;
 /// Rows of A listed at a time.
 const MCS: usize = 128;
@@ -48,11 +50,11 @@ pub(crate) const MAX_DENSITY: (usize, usize) = (2, 3);
 pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
     let kc = kc_block(k);
     let mc = if m < MCS { m } else { MCS };
-    let nc = (if n < NCS { n } else { NCS }).next_multiple_of(W);
+    let nc = (if n < NCS { n } else { NCS }).next_multiple_of(W_MAX);
     let subs = kc.div_ceil(KB);
     // B̃, the packed A slab, values and offsets (16 floats of slack each),
     // sub-block starts, accumulators, and 16 floats per buffer to align.
-    nc * kc + mc * subs * KB + 2 * (mc * kc + 16) + (mc * subs + 1) + mc * W + 6 * 16
+    nc * kc + mc * subs * KB + 2 * (mc * kc + 16) + (mc * subs + 1) + mc * W_MAX + 6 * 16
 }
 
 /// Whether `p` takes the sparse path on kernel set `ks`: A hinted, C with
@@ -61,7 +63,7 @@ pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
 ///
 /// # Safety
 /// `p.a` addresses `p.m × p.k` readable entries.
-pub(crate) unsafe fn takes(ks: &Kernels, p: &Problem) -> Option<(EntriesFn, ListFn)> {
+pub(crate) unsafe fn takes(ks: &Kernels, p: &Problem) -> Option<EntryKernels> {
     if !p.skip || p.ccs != 1 {
         return None;
     }
@@ -91,27 +93,23 @@ pub(crate) unsafe fn takes(ks: &Kernels, p: &Problem) -> Option<(EntriesFn, List
 /// Runs `p` on the sparse path.
 ///
 /// # Safety
-/// As [`super::blocked::run`], with `(sum, list)` from [`takes`] for `ks`
+/// As [`super::blocked::run`], with `ek` from [`takes`] for `ks`
 /// and `p` (so `p.ccs == 1`), and `ws` holding at least
 /// `workspace_len(p.m, p.k, p.n)` floats.
-pub(crate) unsafe fn run(
-    ks: &Kernels,
-    (sum, list): (EntriesFn, ListFn),
-    p: &Problem,
-    ws: &mut [f32],
-) {
+pub(crate) unsafe fn run(ks: &Kernels, ek: EntryKernels, p: &Problem, ws: &mut [f32]) {
+    let EntryKernels { w, sum, list } = ek;
     debug_assert_eq!(p.ccs, 1);
     let kc_max = kc_block(p.k);
     let mc_max = MCS.min(p.m);
     let subs_max = kc_max.div_ceil(KB);
     let ents = mc_max * kc_max + 16;
-    let (wb, rest) = align64(ws).split_at_mut(NCS.min(p.n).next_multiple_of(W) * kc_max);
+    let (wb, rest) = align64(ws).split_at_mut(NCS.min(p.n).next_multiple_of(w) * kc_max);
     let (slab, rest) = align64(rest).split_at_mut(mc_max * subs_max * KB);
     let (vals, rest) = rest.split_at_mut(ents);
     let (offs, rest) = rest.split_at_mut(ents);
     let (starts, rest) = rest.split_at_mut(mc_max * subs_max + 1);
     let acc = align64(rest);
-    debug_assert!(acc.len() >= mc_max * W);
+    debug_assert!(w <= W_MAX && acc.len() >= mc_max * w);
     // SAFETY: f32 and u32 have the same size and alignment and every bit
     // pattern is valid for both; the two slices are disjoint parts of ws.
     let (offs, starts) = unsafe {
@@ -130,8 +128,8 @@ pub(crate) unsafe fn run(
                 s_k: p.b.rs,
             };
             // SAFETY: nc columns × kc rows from (pc, jc) are inside B; wb
-            // holds packed_len(nc, kc, W) floats.
-            unsafe { pack(b_src, nc, kc, W, wb, ks.pack_lines) };
+            // holds packed_len(nc, kc, w) floats.
+            unsafe { pack(b_src, nc, kc, w, wb, ks.pack_lines) };
             let beta = if pc == 0 { p.beta } else { 1.0 };
             let subs = kc.div_ceil(KB);
             for ic in (0..p.m).step_by(MCS) {
@@ -174,15 +172,15 @@ pub(crate) unsafe fn run(
                         starts[s * mc + i + 1] = n as u32;
                     }
                 }
-                for (q, jr) in (0..nc).step_by(W).enumerate() {
-                    let panel = wb[q * W * kc..].as_ptr();
+                for (q, jr) in (0..nc).step_by(w).enumerate() {
+                    let panel = wb[q * w * kc..].as_ptr();
                     let tile = CTile {
                         // SAFETY: (ic, jc + jr) is an entry of C.
                         ptr: unsafe { p.c.add(ic * p.crs + (jc + jr) * p.ccs) },
                         rs: p.crs,
                         cs: p.ccs,
                         m: mc,
-                        n: W.min(nc - jr),
+                        n: w.min(nc - jr),
                         alpha: p.alpha,
                         beta,
                     };
@@ -195,7 +193,7 @@ pub(crate) unsafe fn run(
                         };
                         // SAFETY: the starts of sub-block s index its
                         // listed entries, whose offsets are rows < kc of
-                        // this panel (kc·W floats); acc holds mc·W floats;
+                        // this panel (kc·w floats); acc holds mc·w floats;
                         // the tile (mc rows) lies inside C with unit column
                         // stride; `sum` is the CPU's (from `takes`).
                         unsafe { sum(&lists, panel, acc.as_mut_ptr(), s == 0, finish) };
@@ -340,15 +338,19 @@ mod tests {
     /// (m > MCS), column blocks (n > NCS) with a partial last panel, k
     /// blocks with a partial sub-block, A in place (row-major), from a
     /// slab (column-major, any strides), α and β (0 over NaN, nonzero),
-    /// rows of A with no entry, both precisions.
+    /// rows of A with no entry, both precisions; every kernel set that
+    /// has the path.
     #[test]
     fn sparse_path_gives_the_bits_of_the_tiles() {
-        let Some(kernel) = Kernel::ALL
+        for kernel in Kernel::ALL
             .into_iter()
-            .find(|k| k.is_supported() && k.kernels(Precision::Fast).entries.is_some())
-        else {
-            return;
-        };
+            .filter(|k| k.is_supported() && k.kernels(Precision::Fast).entries.is_some())
+        {
+            bits_of_the_tiles(kernel);
+        }
+    }
+
+    fn bits_of_the_tiles(kernel: Kernel) {
         let shapes = [
             (300, 600, 700), // 3 row blocks, 2 column blocks, 3 k blocks
             (100, 512, 512),

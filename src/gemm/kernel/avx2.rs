@@ -49,12 +49,12 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
             packing_rows::<false>
         }),
         narrow: None,
-        entries: None,
+        entries: Some(super::entries::avx2(fused)),
     }
 }
 
 #[inline(always)]
-fn madd<const FUSED: bool>(a: __m256, b: __m256, acc: __m256) -> __m256 {
+pub(super) fn madd<const FUSED: bool>(a: __m256, b: __m256, acc: __m256) -> __m256 {
     // SAFETY: only called from functions compiled with avx2 and fma, which
     // the dispatcher enabled after detecting them.
     unsafe {

@@ -70,7 +70,7 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
         packed_rows_tall: Some((TALL, pick!(packed_rows_tall))),
         packing_rows: Some(pick!(packing_rows)),
         narrow: Some(pick!(narrow)),
-        entries: Some(super::entries::kernels(fused)),
+        entries: Some(super::entries::avx512(fused)),
     }
 }
 

@@ -35,9 +35,9 @@
 //!   at most [`NARROW_COLS`](super::direct::NARROW_COLS) columns of B
 //!   broadcast from memory (the 10-class output layer, matrix-vector
 //!   products with rows of A contiguous).
-//! - *sparse* (AVX-512, [`crate::gemm::sparse`]): per row of C, the listed
-//!   nonzero entries of its row of A, each times one row of a 128-column
-//!   packed B panel (8 accumulators).
+//! - *sparse* (AVX-512 and AVX2, [`crate::gemm::sparse`]): per row of C,
+//!   the listed nonzero entries of its row of A, each times one row of a
+//!   packed B panel of 8 vectors (128 columns with AVX-512, 64 with AVX2).
 
 #![allow(unsafe_code)]
 
@@ -152,8 +152,20 @@ pub(crate) struct Lists<'a> {
 pub(crate) type EntriesFn = unsafe fn(&Lists<'_>, *const f32, *mut f32, bool, Option<&CTile>);
 
 /// Sparse-path lister: `(seg, len, p0, vals, offs) -> count` writes the
-/// nonzero entries of a contiguous row segment, as `entries::list`.
+/// nonzero entries of a contiguous row segment (offsets `(p0 + j)·w` for
+/// the kernel set's panel width `w`), as `entries::list`.
 pub(crate) type ListFn = unsafe fn(*const f32, usize, u32, *mut f32, *mut u32) -> usize;
+
+/// One instruction set's sparse-path kernels.
+#[derive(Clone, Copy)]
+pub(crate) struct EntryKernels {
+    /// Columns of a packed B panel (the accumulators of one row of C).
+    pub w: usize,
+    /// The kernel.
+    pub sum: EntriesFn,
+    /// The lister (offsets in rows of `w` floats).
+    pub list: ListFn,
+}
 
 /// Transposing packer for one panel of lines contiguous along k:
 /// `(src, lines, kc, w, panel)`, as [`transpose::pack_lines`].
@@ -198,9 +210,9 @@ pub(crate) struct Kernels {
     /// The narrow kernel, if this instruction set has one (see
     /// `direct::run_narrow`).
     pub narrow: Option<NarrowFn>,
-    /// The sparse path's kernel and lister, if this instruction set has
-    /// them (see [`crate::gemm::sparse`]).
-    pub entries: Option<(EntriesFn, ListFn)>,
+    /// The sparse path's kernels, if this instruction set has them (see
+    /// [`crate::gemm::sparse`]).
+    pub entries: Option<EntryKernels>,
 }
 
 impl Kernels {
