@@ -19,10 +19,11 @@
 //! `c ← α·acc + c` for the next. Work is split over rows and columns of C,
 //! never over k. [`naive::gemm_naive`] computes exactly these bits.
 //! [`GemmConfig::skip_zeros`] lets a product skip zero entries of one
-//! operand: each row's own on the sparse path (`sparse.rs`, AVX-512, for
-//! operands at most 2/3 nonzero), terms zero across a tile on the packed
-//! path; it changes only the sign of zero sums (see [`SkipZeros`]), and
-//! the bits stay the same for every path, kernel and thread count.
+//! operand: each row's own on the sparse path (`sparse.rs`, AVX-512 or
+//! AVX2, for operands at most 2/3 nonzero), terms zero across a tile on
+//! the packed path; it changes only the sign of zero sums (see
+//! [`SkipZeros`]), and the bits stay the same for every path, kernel and
+//! thread count.
 //!
 //! **Accuracy.** With `u = 2⁻²⁴`, `|ĉ − c| ≤ γ·(|α|·Σ_p |a||b| + |β||c|)` with
 //! `γ ≈ (k + 2)·u` (Higham, *Accuracy and Stability of Numerical

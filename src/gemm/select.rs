@@ -208,10 +208,10 @@ pub struct GemmConfig {
 ///
 /// Two paths skip zeros (the product is first turned so that the hinted
 /// operand is A):
-/// - *sparse path* (AVX-512, when at most 2/3 of A's entries are nonzero,
-///   counted before the product, and C has unit column stride): each row
-///   of C sums only its own nonzero entries of A, each against a row of a
-///   packed B panel (see `gemm::sparse` in the source);
+/// - *sparse path* (AVX-512 or AVX2, when at most 2/3 of A's entries are
+///   nonzero, counted before the product, and C has unit column stride):
+///   each row of C sums only its own nonzero entries of A, each against a
+///   row of a packed B panel (see `gemm::sparse` in the source);
 /// - otherwise the *packed path* skips a term `p` of a tile when the
 ///   hinted operand's entries of term `p` are ±0 in every row of the
 ///   tile's micro-panel (8 or 10 rows with AVX-512, 6 with AVX2 and the
