@@ -142,18 +142,19 @@ pub(crate) struct Lists<'a> {
     pub starts: &'a [u32],
     /// Nonzero entries of A.
     pub vals: &'a [f32],
-    /// Their B̃ rows: `p·W` for term `p` of the k block.
+    /// Their B̃ rows: `p·w` for term `p` of the k block (`w`: the panel
+    /// width).
     pub offs: &'a [u32],
 }
 
 /// Sparse-path kernel: `(lists, panel, acc, first, finish)` sums the
 /// listed entries of one sub-block for every row of a row block, as
-/// `entries::sum`.
+/// `entries::sum512`.
 pub(crate) type EntriesFn = unsafe fn(&Lists<'_>, *const f32, *mut f32, bool, Option<&CTile>);
 
 /// Sparse-path lister: `(seg, len, p0, vals, offs) -> count` writes the
 /// nonzero entries of a contiguous row segment (offsets `(p0 + j)·w` for
-/// the kernel set's panel width `w`), as `entries::list`.
+/// the kernel set's panel width `w`), as `entries::list512`.
 pub(crate) type ListFn = unsafe fn(*const f32, usize, u32, *mut f32, *mut u32) -> usize;
 
 /// One instruction set's sparse-path kernels.
