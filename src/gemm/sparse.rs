@@ -46,8 +46,13 @@ const NCS: usize = 512;
 /// nonzero, as `(numerator, denominator)`.
 pub(crate) const MAX_DENSITY: (usize, usize) = (2, 3);
 
-/// Scratch the sparse path needs for an `m × k · k × n` problem.
+/// Scratch the sparse path needs for an `m × k · k × n` problem: none
+/// where no kernel set has the path (off x86-64, so firmware sizes its
+/// buffers for the packed path alone).
 pub(crate) const fn workspace_len(m: usize, k: usize, n: usize) -> usize {
+    if !cfg!(target_arch = "x86_64") {
+        return 0;
+    }
     let kc = kc_block(k);
     let mc = if m < MCS { m } else { MCS };
     let nc = (if n < NCS { n } else { NCS }).next_multiple_of(W_MAX);
