@@ -114,15 +114,9 @@ pub(crate) unsafe fn run_with(ks: &Kernels, p: &Problem, ws: &mut [f32], far: bo
         let nc = NC.min(p.n - jc);
         // 4th loop: blocks of the k dimension.
         for (pc, kc) in k_blocks(p.k) {
-            let b_src = Src {
-                // SAFETY: (pc, jc) is an entry of B.
-                ptr: unsafe { p.b.ptr.add(pc * p.b.rs + jc * p.b.cs) },
-                s_line: p.b.cs,
-                s_k: p.b.rs,
-            };
-            // SAFETY: nc columns × kc rows from (pc, jc) are inside B; wb is
-            // large enough by the workspace contract.
-            unsafe { pack(b_src, nc, kc, nr, wb, ks.pack_lines) };
+            // SAFETY: (pc, jc) starts a kc × nc block of B; wb is large
+            // enough by the workspace contract.
+            unsafe { pack_b(ks, p, (pc, kc), (jc, nc), nr, wb) };
             let beta = if pc == 0 { p.beta } else { 1.0 };
             // 3rd loop: row blocks of C and A.
             for ic in (0..p.m).step_by(mc_max) {
@@ -151,6 +145,31 @@ pub(crate) unsafe fn run_with(ks: &Kernels, p: &Problem, ws: &mut [f32], far: bo
             }
         }
     }
+}
+
+/// Packs the `kc × nc` block of B at `(pc, jc)` (the 4th loop's B̃) into
+/// `w`-wide panels.
+///
+/// # Safety
+/// The block lies inside `p.b`; `dst` holds `packed_len(nc, kc, w)`
+/// floats; `ks` is a kernel set this CPU supports.
+pub(crate) unsafe fn pack_b(
+    ks: &Kernels,
+    p: &Problem,
+    (pc, kc): (usize, usize),
+    (jc, nc): (usize, usize),
+    w: usize,
+    dst: &mut [f32],
+) {
+    let src = Src {
+        // SAFETY: (pc, jc) is an entry of B (caller).
+        ptr: unsafe { p.b.ptr.add(pc * p.b.rs + jc * p.b.cs) },
+        s_line: p.b.cs,
+        s_k: p.b.rs,
+    };
+    // SAFETY: nc columns × kc rows from (pc, jc) are inside B, dst is
+    // large enough (caller).
+    unsafe { pack(src, nc, kc, w, dst, ks.pack_lines) };
 }
 
 /// One (ic, jc) block of C with its packed operands.

@@ -26,7 +26,7 @@
 
 #![allow(unsafe_code)]
 
-use super::blocked::align64;
+use super::blocked::{align64, pack_b};
 use super::kernel::{CTile, EntryKernels, Kernels, Lists};
 use super::pack::{Src, pack, packed_len};
 use super::{Problem, k_blocks, kc_block};
@@ -126,15 +126,9 @@ pub(crate) unsafe fn run(ks: &Kernels, ek: EntryKernels, p: &Problem, ws: &mut [
     for jc in (0..p.n).step_by(NCS) {
         let nc = NCS.min(p.n - jc);
         for (pc, kc) in k_blocks(p.k) {
-            let b_src = Src {
-                // SAFETY: (pc, jc) is an entry of B.
-                ptr: unsafe { p.b.ptr.add(pc * p.b.rs + jc * p.b.cs) },
-                s_line: p.b.cs,
-                s_k: p.b.rs,
-            };
-            // SAFETY: nc columns × kc rows from (pc, jc) are inside B; wb
-            // holds packed_len(nc, kc, w) floats.
-            unsafe { pack(b_src, nc, kc, w, wb, ks.pack_lines) };
+            // SAFETY: (pc, jc) starts a kc × nc block of B; wb holds
+            // packed_len(nc, kc, w) floats; ks is this CPU's (caller).
+            unsafe { pack_b(ks, p, (pc, kc), (jc, nc), w, wb) };
             let beta = if pc == 0 { p.beta } else { 1.0 };
             let subs = kc.div_ceil(KB);
             for ic in (0..p.m).step_by(MCS) {
