@@ -107,17 +107,193 @@ unsafe fn list512(seg: *const f32, len: usize, p0: u32, vals: *mut f32, offs: *m
     n
 }
 
+/// A vector register of one instruction set, as the entry kernel uses it
+/// (every method is called only from a function compiled with that
+/// instruction set).
+trait Vector: Copy {
+    /// Lanes.
+    const LANES: usize;
+    /// All lanes +0.
+    unsafe fn zero() -> Self;
+    /// All lanes `x`.
+    unsafe fn splat(x: f32) -> Self;
+    /// `LANES` floats from `p`.
+    unsafe fn load(p: *const f32) -> Self;
+    /// To `LANES` floats at `p`.
+    unsafe fn store(self, p: *mut f32);
+    /// `acc + a·b`, fused or a multiply then an add.
+    unsafe fn madd<const FUSED: bool>(a: Self, b: Self, acc: Self) -> Self;
+    /// The canonical epilogue for the first `lanes` (1 ..= `LANES`) entries
+    /// at `p`: `acc + 0`, then `α·acc` (`+ β·c` unless β = 0).
+    unsafe fn finish(self, p: *mut f32, lanes: usize, alpha: f32, beta: f32);
+}
+
+/// An AVX-512 register.
+#[derive(Clone, Copy)]
+struct Zmm(__m512);
+
+/// An AVX2 register.
+#[derive(Clone, Copy)]
+struct Ymm(__m256);
+
+// SAFETY (all methods): the caller is compiled with avx512f; pointers
+// address LANES floats (`lanes` for `finish`, masked).
+impl Vector for Zmm {
+    const LANES: usize = 16;
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        // SAFETY: see the impl.
+        Self(unsafe { _mm512_setzero_ps() })
+    }
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> Self {
+        // SAFETY: see the impl.
+        Self(unsafe { _mm512_set1_ps(x) })
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: see the impl.
+        Self(unsafe { _mm512_loadu_ps(p) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: see the impl.
+        unsafe { _mm512_storeu_ps(p, self.0) }
+    }
+    #[inline(always)]
+    unsafe fn madd<const FUSED: bool>(a: Self, b: Self, acc: Self) -> Self {
+        Self(super::avx512::madd::<FUSED>(a.0, b.0, acc.0))
+    }
+    #[inline(always)]
+    unsafe fn finish(self, p: *mut f32, lanes: usize, alpha: f32, beta: f32) {
+        // SAFETY: see the impl; store_row touches only `lanes` floats.
+        unsafe {
+            let x = _mm512_add_ps(self.0, _mm512_setzero_ps());
+            super::avx512::store_row(p, x, lanes, _mm512_set1_ps(alpha), beta);
+        }
+    }
+}
+
+// SAFETY (all methods): the caller is compiled with avx2 and fma; pointers
+// address LANES floats (`lanes` for `finish`).
+impl Vector for Ymm {
+    const LANES: usize = 8;
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        // SAFETY: see the impl.
+        Self(unsafe { _mm256_setzero_ps() })
+    }
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> Self {
+        // SAFETY: see the impl.
+        Self(unsafe { _mm256_set1_ps(x) })
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: see the impl.
+        Self(unsafe { _mm256_loadu_ps(p) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: see the impl.
+        unsafe { _mm256_storeu_ps(p, self.0) }
+    }
+    #[inline(always)]
+    unsafe fn madd<const FUSED: bool>(a: Self, b: Self, acc: Self) -> Self {
+        Self(super::avx2::madd::<FUSED>(a.0, b.0, acc.0))
+    }
+    #[inline(always)]
+    unsafe fn finish(self, p: *mut f32, lanes: usize, alpha: f32, beta: f32) {
+        // SAFETY: see the impl; the partial path writes `lanes` floats.
+        unsafe {
+            let x = _mm256_add_ps(self.0, _mm256_setzero_ps());
+            if lanes == 8 {
+                let y = _mm256_mul_ps(_mm256_set1_ps(alpha), x);
+                let out = if beta == 0.0 {
+                    y
+                } else {
+                    _mm256_add_ps(y, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(p)))
+                };
+                _mm256_storeu_ps(p, out);
+            } else {
+                let mut sums = [0.0f32; 8];
+                _mm256_storeu_ps(sums.as_mut_ptr(), x);
+                for (j, &sum) in sums.iter().enumerate().take(lanes) {
+                    let y = alpha * sum;
+                    let q = p.add(j);
+                    *q = if beta == 0.0 { y } else { y + beta * *q };
+                }
+            }
+        }
+    }
+}
+
 /// One sub-block for the rows of `lists`: row `i` sums its listed
-/// entries against the panel into its `w` = 128 accumulators, which start
-/// at zero (`first`) or from `acc[i·w ..]`. Without `finish` they go back to
-/// `acc`; with it (the block's last sub-block) they get `+ 0` and the
-/// canonical epilogue into the tile (one row per list, `finish.n ≤ w`
+/// entries against the panel into its `w = V·LANES` accumulators, which
+/// start at zero (`first`) or from `acc[i·w ..]`. Without `finish` they go
+/// back to `acc`; with it (the block's last sub-block) they get `+ 0` and
+/// the canonical epilogue into the tile (one row per list, `finish.n ≤ w`
 /// columns, unit column stride).
 ///
 /// # Safety
-/// avx512f must be available; every offset plus `w` is inside the panel;
-/// `acc` holds `w` floats per row; `finish` (if any) is a writable tile
-/// with `m` = the rows of `lists`, `n ≤ w` and `cs == 1`.
+/// The CPU has `R`'s instruction set and the caller is compiled with it;
+/// every offset plus `w` is inside the panel; `acc` holds `w` floats per
+/// row; `finish` (if any) is a writable tile with `m` = the rows of
+/// `lists`, `n ≤ w` and `cs == 1`.
+#[inline(always)]
+unsafe fn sum<R: Vector, const FUSED: bool>(
+    lists: &Lists<'_>,
+    panel: *const f32,
+    acc: *mut f32,
+    first: bool,
+    finish: Option<&CTile>,
+) {
+    let w = V * R::LANES;
+    let rows = lists.starts.len() - 1;
+    for i in 0..rows {
+        let (s, e) = (lists.starts[i] as usize, lists.starts[i + 1] as usize);
+        let (vals, offs) = (&lists.vals[s..e], &lists.offs[s..e]);
+        // SAFETY: acc row i holds w floats; every offset addresses a panel
+        // row of w floats (caller); finish rows i < rows, lanes < n.
+        unsafe {
+            let mem = acc.add(i * w);
+            let mut r: [R; V] = if first {
+                [R::zero(); V]
+            } else {
+                core::array::from_fn(|v| R::load(mem.add(R::LANES * v)))
+            };
+            for (&a, &o) in vals.iter().zip(offs) {
+                let a = R::splat(a);
+                let b = panel.add(o as usize);
+                for (v, x) in r.iter_mut().enumerate() {
+                    *x = R::madd::<FUSED>(a, R::load(b.add(R::LANES * v)), *x);
+                }
+            }
+            match finish {
+                None => {
+                    for (v, &x) in r.iter().enumerate() {
+                        x.store(mem.add(R::LANES * v));
+                    }
+                }
+                Some(t) => {
+                    debug_assert!(t.cs == 1 && t.m == rows && t.n <= w);
+                    let row = t.ptr.add(i * t.rs);
+                    for (v, &x) in r.iter().enumerate() {
+                        let lanes = t.n.saturating_sub(R::LANES * v).min(R::LANES);
+                        if lanes > 0 {
+                            x.finish(row.add(R::LANES * v), lanes, t.alpha, t.beta);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// [`sum`] on AVX-512 (`w` = 128).
+///
+/// # Safety
+/// avx512f must be available; otherwise as [`sum`].
 #[target_feature(enable = "avx512f")]
 unsafe fn sum512<const FUSED: bool>(
     lists: &Lists<'_>,
@@ -126,48 +302,24 @@ unsafe fn sum512<const FUSED: bool>(
     first: bool,
     finish: Option<&CTile>,
 ) {
-    let rows = lists.starts.len() - 1;
-    for i in 0..rows {
-        let (s, e) = (lists.starts[i] as usize, lists.starts[i + 1] as usize);
-        let (vals, offs) = (&lists.vals[s..e], &lists.offs[s..e]);
-        // SAFETY: acc row i holds W512 floats; every offset addresses a
-        // panel row of W512 floats (caller); finish rows i < rows, lanes
-        // < n.
-        unsafe {
-            let mem = acc.add(i * W512);
-            let mut r: [__m512; V] = if first {
-                [_mm512_setzero_ps(); V]
-            } else {
-                core::array::from_fn(|v| _mm512_loadu_ps(mem.add(16 * v)))
-            };
-            for (&a, &o) in vals.iter().zip(offs) {
-                let a = _mm512_set1_ps(a);
-                let b = panel.add(o as usize);
-                for (v, x) in r.iter_mut().enumerate() {
-                    *x = super::avx512::madd::<FUSED>(a, _mm512_loadu_ps(b.add(16 * v)), *x);
-                }
-            }
-            match finish {
-                None => {
-                    for (v, &x) in r.iter().enumerate() {
-                        _mm512_storeu_ps(mem.add(16 * v), x);
-                    }
-                }
-                Some(t) => {
-                    debug_assert!(t.cs == 1 && t.m == rows && t.n <= W512);
-                    let alpha = _mm512_set1_ps(t.alpha);
-                    let row = t.ptr.add(i * t.rs);
-                    for (v, &x) in r.iter().enumerate() {
-                        let lanes = t.n.saturating_sub(16 * v).min(16);
-                        if lanes > 0 {
-                            let x = _mm512_add_ps(x, _mm512_setzero_ps());
-                            super::avx512::store_row(row.add(16 * v), x, lanes, alpha, t.beta);
-                        }
-                    }
-                }
-            }
-        }
-    }
+    // SAFETY: forwarded; compiled with avx512f.
+    unsafe { sum::<Zmm, FUSED>(lists, panel, acc, first, finish) }
+}
+
+/// [`sum`] on AVX2 and FMA (`w` = 64).
+///
+/// # Safety
+/// avx2 and fma must be available; otherwise as [`sum`].
+#[target_feature(enable = "avx2,fma")]
+unsafe fn sum256<const FUSED: bool>(
+    lists: &Lists<'_>,
+    panel: *const f32,
+    acc: *mut f32,
+    first: bool,
+    finish: Option<&CTile>,
+) {
+    // SAFETY: forwarded; compiled with avx2 and fma.
+    unsafe { sum::<Ymm, FUSED>(lists, panel, acc, first, finish) }
 }
 
 /// For each 8-bit mask, the lanes of its set bits in increasing order,
@@ -235,76 +387,4 @@ unsafe fn list256(seg: *const f32, len: usize, p0: u32, vals: *mut f32, offs: *m
         }
     }
     n
-}
-
-/// [`sum512`] for AVX2 and FMA: `w` = 64 columns in 8 ymm accumulators.
-///
-/// # Safety
-/// avx2 and fma must be available; otherwise as [`sum512`] with `w` = 64.
-#[target_feature(enable = "avx2,fma")]
-unsafe fn sum256<const FUSED: bool>(
-    lists: &Lists<'_>,
-    panel: *const f32,
-    acc: *mut f32,
-    first: bool,
-    finish: Option<&CTile>,
-) {
-    let rows = lists.starts.len() - 1;
-    for i in 0..rows {
-        let (s, e) = (lists.starts[i] as usize, lists.starts[i + 1] as usize);
-        let (vals, offs) = (&lists.vals[s..e], &lists.offs[s..e]);
-        // SAFETY: acc row i holds W256 floats; every offset addresses a
-        // panel row of W256 floats (caller); finish rows i < rows, lanes
-        // < n.
-        unsafe {
-            let mem = acc.add(i * W256);
-            let mut r: [__m256; V] = if first {
-                [_mm256_setzero_ps(); V]
-            } else {
-                core::array::from_fn(|v| _mm256_loadu_ps(mem.add(8 * v)))
-            };
-            for (&a, &o) in vals.iter().zip(offs) {
-                let a = _mm256_set1_ps(a);
-                let b = panel.add(o as usize);
-                for (v, x) in r.iter_mut().enumerate() {
-                    *x = super::avx2::madd::<FUSED>(a, _mm256_loadu_ps(b.add(8 * v)), *x);
-                }
-            }
-            match finish {
-                None => {
-                    for (v, &x) in r.iter().enumerate() {
-                        _mm256_storeu_ps(mem.add(8 * v), x);
-                    }
-                }
-                Some(t) => {
-                    debug_assert!(t.cs == 1 && t.m == rows && t.n <= W256);
-                    let alpha = _mm256_set1_ps(t.alpha);
-                    let beta = _mm256_set1_ps(t.beta);
-                    let row = t.ptr.add(i * t.rs);
-                    for (v, &x) in r.iter().enumerate() {
-                        let lanes = t.n.saturating_sub(8 * v).min(8);
-                        let x = _mm256_add_ps(x, _mm256_setzero_ps());
-                        let p = row.add(8 * v);
-                        if lanes == 8 {
-                            let y = _mm256_mul_ps(alpha, x);
-                            let out = if t.beta == 0.0 {
-                                y
-                            } else {
-                                _mm256_add_ps(y, _mm256_mul_ps(beta, _mm256_loadu_ps(p)))
-                            };
-                            _mm256_storeu_ps(p, out);
-                        } else if lanes > 0 {
-                            let mut sums = [0.0f32; 8];
-                            _mm256_storeu_ps(sums.as_mut_ptr(), x);
-                            for (j, &sum) in sums.iter().enumerate().take(lanes) {
-                                let y = t.alpha * sum;
-                                let q = p.add(j);
-                                *q = if t.beta == 0.0 { y } else { y + t.beta * *q };
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
