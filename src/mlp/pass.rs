@@ -63,11 +63,7 @@ impl Workspace {
             delta: vec![0.0; max_batch * widest],
             delta_prev: vec![0.0; max_batch * widest],
             gemm: vec![0.0; gemm_len * threads],
-            gemm_config: GemmConfig {
-                threads,
-                skip_zeros: crate::gemm::SkipZeros::None,
-                ..GemmConfig::default()
-            },
+            gemm_config: GemmConfig::default().with_threads(threads),
             sizes,
         }
     }
@@ -408,8 +404,5 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
 /// fourth, few enough nonzeros for the sparse path (at most 2/3 nonzero;
 /// see `gemm::sparse`), which skips each row's own zeros.
 fn skipping(c: &GemmConfig, on: bool, which: SkipZeros) -> GemmConfig {
-    GemmConfig {
-        skip_zeros: if on { which } else { SkipZeros::None },
-        ..*c
-    }
+    c.with_skip_zeros(if on { which } else { SkipZeros::None })
 }
