@@ -157,7 +157,8 @@ fn compare_writes_report_metrics_and_plot() {
 }
 
 /// Two runs at a time train the same networks as one at a time: the same
-/// weights, run by run, in the same order in metrics.json.
+/// weights, run by run, in the same order in metrics.json. Without
+/// `--jobs`, each thread trains its own run.
 #[test]
 fn compare_jobs_train_the_same_networks() {
     let dir = scratch("compare-jobs");
@@ -175,22 +176,31 @@ fn compare_jobs_train_the_same_networks() {
         "200",
     ];
     let mut shas = Vec::new();
-    for jobs in ["1", "2"] {
-        let out_dir = dir.join(format!("jobs{jobs}"));
-        let out = deepinit(&[&study[..], &["--jobs", jobs, "--out", s(&out_dir)]].concat());
+    // By default one job per thread: --threads 2 alone gives two jobs of
+    // one thread, as --jobs 2 does.
+    let cases: [(&[&str], &str, &str); 4] = [
+        (&["--jobs", "1", "--threads", "2"], "1", "2"),
+        (&["--jobs", "2", "--threads", "2"], "2", "1"),
+        (&["--threads", "2"], "2", "1"),
+        (&["--threads", "1"], "1", "1"),
+    ];
+    for (flags, jobs, threads) in cases {
+        let out_dir = dir.join(format!("jobs{}", shas.len()));
+        let out = deepinit(&[&study[..], flags, &["--out", s(&out_dir)]].concat());
         assert_eq!(out.code, 0, "{}", out.stderr);
         for k in 1..=6 {
             assert!(out.stderr.contains(&format!("[{k}/6] ")), "{}", out.stderr);
         }
         let metrics = std::fs::read_to_string(out_dir.join("metrics.json")).unwrap();
-        assert_eq!(field(&metrics, "jobs"), jobs);
+        assert_eq!(field(&metrics, "jobs"), jobs, "{flags:?}");
+        assert_eq!(field(&metrics, "threads"), threads, "{flags:?}");
         assert_eq!(fields(&metrics, "seed"), ["1", "2", "3", "1", "2", "3"]);
         let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
         assert_eq!(report.contains("2 at a time"), jobs == "2", "{report}");
         shas.push(fields(&metrics, "weights_sha256"));
     }
     assert_eq!(shas[0].len(), 6);
-    assert_eq!(shas[0], shas[1]);
+    assert!(shas.iter().all(|s| *s == shas[0]));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
