@@ -17,7 +17,7 @@
 //! busy), a spinning worker takes a share of a core from the caller, and a
 //! worker descheduled in the middle of its task makes the caller wait for
 //! a whole time slice: two threads then run slower than one (784-256-256-10
-//! on two cores beside a busy loop: 0.72–0.73 s an epoch on two threads,
+//! on two cores beside a busy loop: 0.72–1.04 s an epoch on two threads,
 //! 0.52 s on one). So when the workers run nothing of a call that kept the
 //! caller busy for [`MIN_STRIKE`], or the caller waits for them longer than
 //! it worked, twice in a row, the pool runs the next calls on the caller
