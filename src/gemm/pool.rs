@@ -238,7 +238,7 @@ impl Backoff {
         let idle_workers = alone && own >= MIN_STRIKE;
         if !idle_workers && waited <= own.max(MIN_STRIKE) {
             self.strikes = 0;
-            self.healthy += 1;
+            self.healthy = self.healthy.saturating_add(1);
             if self.healthy >= HEALTHY {
                 self.solo = SOLO_MIN;
             }
