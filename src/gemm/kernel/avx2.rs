@@ -66,6 +66,25 @@ pub(super) fn madd<const FUSED: bool>(a: __m256, b: __m256, acc: __m256) -> __m2
     }
 }
 
+/// Canonical epilogue for 8 contiguous entries at `p`: `α·acc`, plus
+/// `β·c` unless β = 0 (C is then not read).
+///
+/// # Safety
+/// avx2 must be enabled in the caller; `p` addresses 8 writable floats.
+#[inline(always)]
+pub(super) unsafe fn store8(p: *mut f32, acc: __m256, alpha: __m256, beta: f32) {
+    // SAFETY: avx2 enabled by the caller; p covers 8 floats.
+    unsafe {
+        let x = _mm256_mul_ps(alpha, acc);
+        let out = if beta == 0.0 {
+            x
+        } else {
+            _mm256_add_ps(x, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(p)))
+        };
+        _mm256_storeu_ps(p, out);
+    }
+}
+
 /// Writes `R × 2` accumulators into the tile (vector path for full rows of a
 /// unit-stride C, scalar path otherwise).
 ///
@@ -78,20 +97,12 @@ unsafe fn store_tile<const R: usize>(acc: &[[__m256; 2]; R], t: &CTile) {
         // writable entries.
         unsafe {
             let alpha = _mm256_set1_ps(t.alpha);
-            let beta = _mm256_set1_ps(t.beta);
             for (i, row) in acc.iter().enumerate() {
                 if i >= t.m {
                     continue;
                 }
                 for (v, &a) in row.iter().enumerate() {
-                    let p = t.ptr.add(i * t.rs + 8 * v);
-                    let x = _mm256_mul_ps(alpha, a);
-                    let out = if t.beta == 0.0 {
-                        x
-                    } else {
-                        _mm256_add_ps(x, _mm256_mul_ps(beta, _mm256_loadu_ps(p)))
-                    };
-                    _mm256_storeu_ps(p, out);
+                    store8(t.ptr.add(i * t.rs + 8 * v), a, alpha, t.beta);
                 }
             }
         }

@@ -12,7 +12,7 @@
 use super::{CTile, EntryKernels, Lists};
 use core::arch::x86_64::{
     __m256, __m256i, __m512, _CMP_NEQ_UQ, _mm256_add_epi32, _mm256_add_ps, _mm256_and_si256,
-    _mm256_cmp_ps, _mm256_loadu_ps, _mm256_movemask_ps, _mm256_mul_ps, _mm256_permutevar8x32_epi32,
+    _mm256_cmp_ps, _mm256_loadu_ps, _mm256_movemask_ps, _mm256_permutevar8x32_epi32,
     _mm256_permutevar8x32_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_setr_epi32,
     _mm256_setzero_ps, _mm256_srlv_epi32, _mm256_storeu_ps, _mm256_storeu_si256, _mm512_add_epi32,
     _mm512_add_ps, _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_maskz_compress_epi32,
@@ -208,21 +208,20 @@ impl Vector for Ymm {
         unsafe {
             let x = _mm256_add_ps(self.0, _mm256_setzero_ps());
             if lanes == 8 {
-                let y = _mm256_mul_ps(_mm256_set1_ps(alpha), x);
-                let out = if beta == 0.0 {
-                    y
-                } else {
-                    _mm256_add_ps(y, _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(p)))
-                };
-                _mm256_storeu_ps(p, out);
+                super::avx2::store8(p, x, _mm256_set1_ps(alpha), beta);
             } else {
                 let mut sums = [0.0f32; 8];
                 _mm256_storeu_ps(sums.as_mut_ptr(), x);
-                for (j, &sum) in sums.iter().enumerate().take(lanes) {
-                    let y = alpha * sum;
-                    let q = p.add(j);
-                    *q = if beta == 0.0 { y } else { y + beta * *q };
-                }
+                let row = CTile {
+                    ptr: p,
+                    rs: 0,
+                    cs: 1,
+                    m: 1,
+                    n: lanes,
+                    alpha,
+                    beta,
+                };
+                super::store_scalar(&sums, 8, &row);
             }
         }
     }
