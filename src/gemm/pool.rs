@@ -40,9 +40,10 @@ const SPIN: Duration = Duration::from_micros(200);
 const MIN_STRIKE: Duration = Duration::from_micros(50);
 /// Consecutive strikes that start a solo period.
 const STRIKES: u32 = 2;
-/// The first solo period; each one that follows a strike-out of the
-/// previous probe doubles, up to [`SOLO_MAX`].
+/// The first solo period; each next one is twice as long, up to
+/// [`SOLO_MAX`], until [`HEALTHY`] calls pass without a strike.
 const SOLO_MIN: Duration = Duration::from_millis(10);
+/// The longest solo period.
 const SOLO_MAX: Duration = Duration::from_secs(1);
 /// Calls without a strike after which the solo period starts over at
 /// [`SOLO_MIN`].
@@ -204,9 +205,10 @@ static POOL: Mutex<Pool> = Mutex::new(Pool {
 /// Whether calls should leave the workers idle. A call is a strike when the
 /// caller ran every task for at least [`MIN_STRIKE`] (no worker took one),
 /// or waited for the workers longer than it worked (and at least
-/// [`MIN_STRIKE`]). [`STRIKES`] in a row start a solo period, which doubles
-/// while the strikes go on right after it and starts over at [`SOLO_MIN`]
-/// after [`HEALTHY`] calls without one. Only the speed depends on it.
+/// [`MIN_STRIKE`]). [`STRIKES`] in a row start a solo period; each period
+/// is twice the last (up to [`SOLO_MAX`]) until [`HEALTHY`] calls pass
+/// without a strike, which starts them over at [`SOLO_MIN`]. Only the speed
+/// depends on it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Backoff {
     /// Solo until this instant.
@@ -371,7 +373,7 @@ mod tests {
     /// start a solo period; it doubles while the strikes go on after it,
     /// and starts over after a healthy stretch.
     #[test]
-    fn backoff_leaves_the_workers_idle_after_two_long_waits() {
+    fn backoff_leaves_the_workers_idle_after_two_strikes() {
         let us = Duration::from_micros;
         let t0 = Instant::now();
         let mut b = Backoff::new();
@@ -416,6 +418,25 @@ mod tests {
             b.record(t2, us(10), us(100), false);
         }
         assert_eq!(b.solo, SOLO_MAX);
+    }
+
+    /// In a solo period every task runs on the calling thread, in order,
+    /// though the first one leaves a worker 20 ms to claim the second.
+    #[test]
+    fn a_solo_period_runs_every_task_on_the_caller() {
+        // Wake the workers first, so that one would claim a task if offered.
+        for_each(2, &|_| {});
+        lock(&POOL).backoff.until = Some(Instant::now() + Duration::from_secs(5));
+        let ran: Mutex<Vec<(usize, std::thread::ThreadId)>> = Mutex::new(Vec::new());
+        for_each(2, &|i| {
+            if i == 0 {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            lock(&ran).push((i, std::thread::current().id()));
+        });
+        lock(&POOL).backoff = Backoff::new();
+        let me = std::thread::current().id();
+        assert_eq!(*lock(&ran), [(0, me), (1, me)]);
     }
 
     #[test]
