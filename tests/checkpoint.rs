@@ -329,3 +329,50 @@ fn failed_save_leaves_the_previous_file_intact() {
     );
     fs::remove_dir_all(dir).unwrap();
 }
+
+/// `Checkpoint::load` from a pipe (`<(zcat model.gz)`, `/dev/stdin`): the
+/// file system reports no length, so the data is checked against the header
+/// once read. A whole checkpoint loads; a short or long stream is refused.
+#[cfg(target_os = "linux")]
+#[test]
+fn loads_a_checkpoint_from_a_pipe() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let load_piped = |bytes: Vec<u8>| {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let feeder = std::thread::spawn(move || {
+            // The reader may stop early (a refused header); that closes the pipe.
+            let _ = writer.write_all(&bytes);
+        });
+        let result = Checkpoint::load(format!("/proc/self/fd/{}", reader.as_raw_fd()));
+        drop(reader);
+        feeder.join().unwrap();
+        result
+    };
+    let bytes = small_model().to_bytes();
+    assert_eq!(load_piped(bytes.clone()).unwrap(), small_model());
+    let err = load_piped(bytes[..bytes.len() - 3].to_vec()).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::Truncated { needed, available, .. }
+            if needed == bytes.len() as u64 && available == bytes.len() as u64 - 3),
+        "{err:?}"
+    );
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(&[0; 4]);
+    let err = load_piped(longer).unwrap_err();
+    assert!(matches!(err, CheckpointError::DataLayout { .. }), "{err:?}");
+    let n = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let err = load_piped(bytes[..n - 1].to_vec()).unwrap_err();
+    assert!(
+        matches!(err, CheckpointError::Truncated { available, .. } if available == n as u64 - 1),
+        "{err:?}"
+    );
+}
+
+/// A shape whose element count overflows is refused like any other
+/// mismatch (a wrapped product of 0 would match an empty tensor).
+#[test]
+#[should_panic(expected = "does not match 0 values")]
+fn push_refuses_a_shape_whose_size_overflows() {
+    Checkpoint::new().push("w", &[1 << (usize::BITS - 2), 4], vec![]);
+}

@@ -91,12 +91,17 @@ pub(crate) fn header_len(head: &[u8]) -> Option<u64> {
 }
 
 /// Parses the length prefix and the header at the start of `head` (which
-/// holds at least the prefix and the header, or the whole file if shorter) of
-/// a file of `file_len` bytes, and checks that the tensors tile the rest of
-/// the file exactly.
-pub(crate) fn decode_layout(head: &[u8], file_len: u64) -> Result<Layout, CheckpointError> {
+/// holds at least the prefix and the header, or the whole input if shorter),
+/// and checks that the tensors tile the data section without gap or overlap.
+///
+/// `file_len` is the input's length when it is known up front (bytes in
+/// memory, a regular file): the tensors must then end exactly where the input
+/// does. A stream (a pipe, `/dev/stdin`) has no length until it is read: the
+/// data section is then the one the header describes, and
+/// [`decode_data`] checks that the stream delivered exactly that.
+pub(crate) fn decode_layout(head: &[u8], file_len: Option<u64>) -> Result<Layout, CheckpointError> {
+    let available = file_len.unwrap_or(head.len() as u64);
     let Some(n) = header_len(head) else {
-        let available = file_len;
         return Err(CheckpointError::Truncated {
             what: "header length",
             needed: 8,
@@ -113,7 +118,7 @@ pub(crate) fn decode_layout(head: &[u8], file_len: u64) -> Result<Layout, Checkp
         return Err(CheckpointError::Truncated {
             what: "header",
             needed: 8 + n,
-            available: file_len,
+            available,
         });
     };
     if let Err(e) = core::str::from_utf8(header) {
@@ -122,26 +127,31 @@ pub(crate) fn decode_layout(head: &[u8], file_len: u64) -> Result<Layout, Checkp
         });
     }
     let (metadata, mut entries) = parse_header(header)?;
-    check_layout(&mut entries, 8 + n, file_len)?;
+    let data_len = check_layout(&mut entries, 8 + n, file_len)?;
     Ok(Layout {
         metadata,
         entries,
         data_start: 8 + n,
-        data_len: file_len - 8 - n,
+        data_len,
     })
 }
 
 /// The checkpoint of `layout` with its data section `data`.
 pub(crate) fn decode_data(layout: Layout, data: &[u8]) -> Result<Checkpoint, CheckpointError> {
-    if data.len() as u64 != layout.data_len {
-        let (needed, available) = (
-            layout.data_start + layout.data_len,
-            layout.data_start + data.len() as u64,
-        );
+    let delivered = data.len() as u64;
+    if delivered < layout.data_len {
         return Err(CheckpointError::Truncated {
             what: "tensor data",
-            needed,
-            available,
+            needed: layout.data_start + layout.data_len,
+            available: layout.data_start + delivered,
+        });
+    }
+    if delivered > layout.data_len {
+        return Err(CheckpointError::DataLayout {
+            reason: std::format!(
+                "more bytes after the last tensor (which ends at byte {})",
+                layout.data_start + layout.data_len
+            ),
         });
     }
     let tensors = layout
@@ -167,7 +177,7 @@ pub(crate) fn decode_data(layout: Layout, data: &[u8]) -> Result<Checkpoint, Che
 
 /// Parses and validates safetensors bytes.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Checkpoint, CheckpointError> {
-    let layout = decode_layout(bytes, bytes.len() as u64)?;
+    let layout = decode_layout(bytes, Some(bytes.len() as u64))?;
     let data = &bytes[layout.data_start as usize..];
     decode_data(layout, data)
 }
@@ -328,14 +338,14 @@ fn parse_entry(r: &mut Reader<'_>, name: String) -> Result<Entry, CheckpointErro
     })
 }
 
-/// Checks that the entries tile the data section (`data_start..file_len` of
-/// the file) exactly, and sorts them by offset.
+/// Checks that the entries tile the data section (from `data_start`, to
+/// `file_len` when that is known) exactly, sorts them by offset, and returns
+/// the data section's length.
 fn check_layout(
     entries: &mut [Entry],
     data_start: u64,
-    file_len: u64,
-) -> Result<(), CheckpointError> {
-    let data_len = file_len - data_start;
+    file_len: Option<u64>,
+) -> Result<u64, CheckpointError> {
     entries.sort_by_key(|e| (e.begin, e.end));
     let mut pos = 0u64;
     for e in entries.iter() {
@@ -351,18 +361,22 @@ fn check_layout(
         }
         pos = e.end;
     }
-    if pos > data_len {
-        let needed = data_start + pos;
+    let Some(file_len) = file_len else {
+        return Ok(pos);
+    };
+    // `checked_sub` fails on a file shorter than its own header (one that
+    // shrank after the header was read): truncated too.
+    let Some(data_len) = file_len.checked_sub(data_start).filter(|&len| pos <= len) else {
         return Err(CheckpointError::Truncated {
             what: "tensor data",
-            needed,
+            needed: data_start + pos,
             available: file_len,
         });
-    }
+    };
     if pos < data_len {
         return Err(CheckpointError::DataLayout {
             reason: std::format!("{} bytes after the last tensor", data_len - pos),
         });
     }
-    Ok(())
+    Ok(pos)
 }

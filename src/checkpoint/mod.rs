@@ -91,13 +91,14 @@ impl Checkpoint {
     /// Appends a tensor; the file stores tensors in the order pushed.
     ///
     /// # Panics
-    /// If `data.len()` differs from the product of `shape`, or a tensor named
-    /// `name` exists already, or `name` is `__metadata__`.
+    /// If `data.len()` differs from the product of `shape` (or that product
+    /// overflows), or a tensor named `name` exists already, or `name` is
+    /// `__metadata__`.
     pub fn push(&mut self, name: &str, shape: &[usize], data: Vec<f32>) {
-        let count: usize = shape.iter().product();
+        let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
         assert_eq!(
             count,
-            data.len(),
+            Some(data.len()),
             "tensor {name:?}: shape {shape:?} does not match {} values",
             data.len()
         );
@@ -218,10 +219,15 @@ enum ReadError {
 
 /// Reads the header first and the data only once the header's layout matches
 /// the file's length, so that memory stays bounded by what the file holds.
+///
+/// A pipe or a character device (`/dev/stdin`, `<(zcat model.gz)`) has no
+/// length up front: its data is read as it arrives, up to one byte more than
+/// the header describes, and checked against the header afterwards.
 fn read_file(path: &Path) -> Result<Result<Checkpoint, CheckpointError>, ReadError> {
     use std::io::Read;
     let mut file = fs::File::open(path).map_err(ReadError::Io)?;
-    let file_len = file.metadata().map_err(ReadError::Io)?.len();
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    let file_len = meta.is_file().then_some(meta.len());
     let mut head = Vec::new();
     (&mut file)
         .take(8)
@@ -235,8 +241,15 @@ fn read_file(path: &Path) -> Result<Result<Checkpoint, CheckpointError>, ReadErr
         .read_to_end(&mut head)
         .map_err(ReadError::Io)?;
     let layout = format::decode_layout(&head, file_len).map_err(ReadError::Format)?;
-    let mut data = Vec::with_capacity(layout.data_len as usize);
-    // One byte more than expected reveals a file that grew meanwhile.
+    // Reserve only what a regular file's length has confirmed; a stream's
+    // header is unchecked, so its buffer grows with the bytes delivered.
+    let mut data = Vec::with_capacity(if file_len.is_some() {
+        layout.data_len as usize
+    } else {
+        0
+    });
+    // One byte more than expected reveals a file that grew meanwhile, or a
+    // stream that goes on past the last tensor.
     file.take(layout.data_len + 1)
         .read_to_end(&mut data)
         .map_err(ReadError::Io)?;
