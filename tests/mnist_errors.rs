@@ -232,6 +232,25 @@ fn checksums_pass_then_mismatch_then_missing() {
         ..MnistOptions::default()
     };
     load_mnist_with(&d.0, &on).unwrap();
+    // The other lines `sha256sum` writes: `HEX *./NAME` (`sha256sum -b ./*`)
+    // and the BSD form (`sha256sum --tag`).
+    let sums = std::fs::read_to_string(d.0.join("SHA256SUMS")).unwrap();
+    for (style, rewrite) in [
+        (
+            "binary ./",
+            (|hex: &str, name: &str| format!("{hex} *./{name}")) as fn(&str, &str) -> String,
+        ),
+        ("--tag", |hex, name| format!("SHA256 ({name}) = {hex}")),
+    ] {
+        let lines: String = sums
+            .lines()
+            .map(|l| l.split_once("  ").unwrap())
+            .map(|(hex, name)| rewrite(hex, name) + "\n")
+            .collect();
+        std::fs::write(d.0.join("SHA256SUMS"), lines).unwrap();
+        load_mnist_with(&d.0, &on).unwrap_or_else(|e| panic!("{style}: {e}"));
+    }
+    write_sums(&d.0);
     // Same content, different compression: valid data, different file bytes.
     let (images, _) = split_files(5, 28, 28);
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

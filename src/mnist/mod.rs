@@ -9,7 +9,8 @@
 //! MNIST training set instead of 188 MB as f32); scale them as x/255 per batch.
 //! Each file is streamed with its size bounded by its own header (see
 //! [`read_idx`]); optionally every file is checked against the SHA-256 listed
-//! in a `SHA256SUMS` file in the same directory, as `sha256sum -c` would.
+//! in a `SHA256SUMS` file in the same directory, as `sha256sum -c` would
+//! (its GNU and BSD `--tag` lines, names bare or prefixed with `./`).
 //! Any dataset in this format loads (e.g. Fashion-MNIST).
 
 use crate::idx::{DataType, Idx};
@@ -315,13 +316,27 @@ impl Sums {
         })?;
         let entries = text
             .lines()
-            .filter_map(|line| {
-                let (hex, name) = line.trim().split_once(char::is_whitespace)?;
-                let name = name.trim_start().trim_start_matches('*');
-                Some((name.to_string(), hex.to_ascii_lowercase()))
-            })
+            .filter_map(Self::parse_line)
+            .map(|(name, hex)| (name.to_string(), hex.to_ascii_lowercase()))
             .collect();
         Ok(Self { path, entries })
+    }
+
+    /// One line of `sha256sum` output as (file name, hex digest): either
+    /// `HEX  NAME` (`HEX *NAME` in binary mode) or the BSD form that
+    /// `sha256sum --tag` writes, `SHA256 (NAME) = HEX`. A leading `./` is
+    /// dropped, since the files are looked up in the list's own directory.
+    /// Lines of neither form (blank lines, comments) are skipped.
+    fn parse_line(line: &str) -> Option<(&str, &str)> {
+        let line = line.trim();
+        let (name, hex) = match line.strip_prefix("SHA256 (") {
+            Some(tagged) => tagged.rsplit_once(") = ")?,
+            None => {
+                let (hex, name) = line.split_once(char::is_whitespace)?;
+                (name.trim_start().trim_start_matches('*'), hex)
+            }
+        };
+        Some((name.strip_prefix("./").unwrap_or(name), hex))
     }
 
     fn check(&self, file: &Path, actual: &[u8; 64]) -> Result<(), MnistError> {
