@@ -155,6 +155,39 @@ fn adam_flushes_tiny_moments_to_zero() {
     }
 }
 
+/// With ε = 0 (allowed, as in PyTorch) nothing is flushed: `m/√v` alone sets
+/// the step, and a tiny gradient steps by lr as it does in PyTorch
+/// (`torch.optim.Adam([p], lr=0.01, eps=0)`, three steps of g = 1e-16 take
+/// 1.0 to 0.97). Here `v ≈ 0.003·g²` is below 2⁻¹⁰⁰ while `m ≈ 0.3·g` is
+/// not: flushing `v` alone would make the step `m/0`.
+#[test]
+fn adam_without_eps_flushes_nothing() {
+    let cfg = AdamConfig {
+        eps: 0.0,
+        ..AdamConfig::new(0.01)
+    };
+    let mut opt = Optimizer::new(OptimizerConfig::Adam(cfg), &[9]).unwrap();
+    let g = [
+        1e-16f32, -2e-15, 5e-17, 1e-14, -1e-16, 3e-16, -7e-17, 2e-14, -1e-15,
+    ];
+    let mut p = [1.0f32; 9];
+    for _ in 0..3 {
+        opt.step([(&mut p[..], &g[..])]);
+    }
+    for (i, (&p, &g)) in p.iter().zip(&g).enumerate() {
+        // Each step is lr·m̂/√v̂ = lr·sign(g), to a few ulps.
+        let want = 1.0 - 0.03 * g.signum();
+        assert!(
+            (p - want).abs() < 1e-6,
+            "param {i} (g = {g:e}): {p}, want {want}"
+        );
+    }
+    let v = &opt.state().slots[1].values;
+    // Every second moment is kept, eight of them below 2⁻¹⁰⁰ ≈ 7.89e-31.
+    assert!(v.iter().all(|&v| v > 0.0), "{v:?}");
+    assert_eq!(v.iter().filter(|&&v| v < 7.8e-31).count(), 8, "{v:?}");
+}
+
 /// Adam splits parameters of ≥ 2¹⁶ entries over two threads (feature
 /// `parallel`); the update is element-wise, so the bits must not change.
 #[cfg(feature = "parallel")]

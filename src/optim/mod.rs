@@ -14,7 +14,11 @@
 //! The element-wise updates follow PyTorch's operation order, except that
 //! Adam's step is computed with one division, and Adam's moments are flushed
 //! to zero below 2⁻¹⁰⁰ so the update never computes with (50× slower)
-//! subnormal numbers — a change below 10⁻²⁵ per update. The tests match
+//! subnormal numbers, as long as `ε√(1 − β₂ᵗ)` is at least 2⁻³² (from the
+//! first step with the default ε = 10⁻⁸ and β₂ = 0.999): a flushed first
+//! moment changes an update by less than `lr·2⁻⁶⁸`, a flushed second moment
+//! its denominator by less than 2⁻¹⁸ of itself. With a smaller ε (ε = 0 is
+//! allowed) nothing is flushed, where `m/√v` alone sets the step. The tests match
 //! PyTorch 2.15 to about an ulp per step.
 //! The whole state (step count and one buffer per parameter and slot) can be
 //! exported with [`Optimizer::state`] and restored with
@@ -262,13 +266,15 @@ fn adam_scalars(c: &AdamConfig, t: u64) -> AdamScalars {
     let t = i32::try_from(t).unwrap_or(i32::MAX);
     let bc1 = 1.0 - libm::pow(c.beta1, f64::from(t));
     let bc2 = 1.0 - libm::pow(c.beta2, f64::from(t));
+    let (bc2_sqrt, eps) = (libm::sqrt(bc2) as f32, c.eps as f32);
     AdamScalars {
         one_minus_beta1: (1.0 - c.beta1) as f32,
         beta2: c.beta2 as f32,
         one_minus_beta2: (1.0 - c.beta2) as f32,
-        bc2_sqrt: libm::sqrt(bc2) as f32,
-        eps: c.eps as f32,
+        bc2_sqrt,
+        eps,
         neg_step_size: (-(c.lr / bc1)) as f32,
         weight_decay: c.weight_decay as f32,
+        flush_below: kernels::flush_threshold(eps * bc2_sqrt),
     }
 }

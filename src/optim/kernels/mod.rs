@@ -27,6 +27,8 @@ pub(super) struct AdamScalars {
     pub neg_step_size: f32,
     /// L2 weight decay `λ` (0 for none).
     pub weight_decay: f32,
+    /// Moments of smaller magnitude are set to zero ([`flush_threshold`]).
+    pub flush_below: f32,
 }
 
 /// `g ← g + λp; m ← m + (1−β₁)(g − m); v ← β₂v + ((1−β₂)g)g;
@@ -66,6 +68,7 @@ fn adam_wide(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: AdamScal
     // α·m/(√v/√c₂ + ε) = (α√c₂)·m/(√v + ε√c₂): one division instead of two.
     let eps = f32x8::splat(s.eps * s.bc2_sqrt);
     let step = f32x8::splat(s.neg_step_size * s.bc2_sqrt);
+    let tiny = f32x8::splat(s.flush_below);
     let chunks = p8
         .chunks_exact_mut(8)
         .zip(m8.chunks_exact_mut(8))
@@ -77,8 +80,8 @@ fn adam_wide(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: AdamScal
             gv += w * pv;
         }
         let mv = f32x8::new(to8(mc));
-        let mv = flush8(mv + b1 * (gv - mv));
-        let vv = flush8(f32x8::new(to8(vc)) * b2 + c2 * gv * gv);
+        let mv = flush8(mv + b1 * (gv - mv), tiny);
+        let vv = flush8(f32x8::new(to8(vc)) * b2 + c2 * gv * gv, tiny);
         let pv = pv + step * mv / (vv.sqrt() + eps);
         pc.copy_from_slice(&pv.to_array());
         mc.copy_from_slice(&mv.to_array());
@@ -89,8 +92,8 @@ fn adam_wide(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: AdamScal
         if s.weight_decay != 0.0 {
             g += s.weight_decay * *p;
         }
-        *m = flush(*m + s.one_minus_beta1 * (g - *m));
-        *v = flush(*v * s.beta2 + s.one_minus_beta2 * g * g);
+        *m = flush(*m + s.one_minus_beta1 * (g - *m), s.flush_below);
+        *v = flush(*v * s.beta2 + s.one_minus_beta2 * g * g, s.flush_below);
         let denom = libm::sqrtf(*v) + s.eps * s.bc2_sqrt;
         *p += (s.neg_step_size * s.bc2_sqrt) * *m / denom;
     }
@@ -102,19 +105,39 @@ fn adam_wide(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: AdamScal
 /// (e.g. of an input pixel that is 0 in every later batch) decays by β₁ per
 /// step into the subnormal range, where x86 arithmetic is ~50× slower: on
 /// MNIST ~2 % of the moments sit there, doubling the cost of the Adam step.
-/// The effect on a parameter is an update below `lr·2⁻¹⁰⁰/ε ≈ 10⁻²⁵`, below
-/// half an ulp of any parameter of magnitude above 10⁻¹⁸.
+/// Flushing is negligible only beside a large enough `ε̂ = ε√(1 − β₂ᵗ)`, the
+/// denominator's floor ([`flush_threshold`]).
 pub(super) const FLUSH_BELOW: f32 = 1.0 / (1u128 << 100) as f32;
 
-#[inline(always)]
-pub(super) fn flush(x: f32) -> f32 {
-    if x.abs() < FLUSH_BELOW { 0.0 } else { x }
+/// The smallest `ε̂ = ε√(1 − β₂ᵗ)` beside which the moments are flushed:
+/// 2⁻³². A flushed first moment then changes the update by less than
+/// `lr·2⁻¹⁰⁰/ε̂ = lr·2⁻⁶⁸` (below half an ulp of a parameter above
+/// `lr·2⁻⁴⁴`), and a flushed second moment (`√v < 2⁻⁵⁰`) the denominator
+/// `√v + ε̂` by less than 2⁻¹⁸ of itself. With a smaller ε̂ (ε = 0 is
+/// allowed) `√v` alone may set the step, and flushing `v` while `m` is not
+/// flushed would turn the step into `m/0`.
+const MIN_FLUSH_EPS: f32 = 1.0 / (1u64 << 32) as f32;
+
+/// The magnitude below which one step's moments are flushed to zero:
+/// [`FLUSH_BELOW`], or 0 (nothing is flushed) when `eps_hat` (= `ε√(1 − β₂ᵗ)`)
+/// is below [`MIN_FLUSH_EPS`].
+pub(super) fn flush_threshold(eps_hat: f32) -> f32 {
+    if eps_hat >= MIN_FLUSH_EPS {
+        FLUSH_BELOW
+    } else {
+        0.0
+    }
 }
 
 #[inline(always)]
-fn flush8(x: f32x8) -> f32x8 {
+pub(super) fn flush(x: f32, below: f32) -> f32 {
+    if x.abs() < below { 0.0 } else { x }
+}
+
+#[inline(always)]
+fn flush8(x: f32x8, below: f32x8) -> f32x8 {
     // NaN compares false and is kept, as in the scalar `flush`.
-    x & !x.abs().simd_lt(f32x8::splat(FLUSH_BELOW))
+    x & !x.abs().simd_lt(below)
 }
 
 /// Parameters at least this long are updated by two threads (feature

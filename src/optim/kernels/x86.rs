@@ -12,7 +12,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{AdamScalars, FLUSH_BELOW};
+use super::AdamScalars;
 use crate::gemm::Kernel;
 
 /// How far ahead (in floats: 1 KiB) the loops ask for the four arrays. The
@@ -72,7 +72,7 @@ unsafe fn adam_avx512(
     let c2 = _mm512_set1_ps(s.one_minus_beta2);
     let eps = _mm512_set1_ps(s.eps * s.bc2_sqrt);
     let step = _mm512_set1_ps(s.neg_step_size * s.bc2_sqrt);
-    let tiny = _mm512_set1_ps(FLUSH_BELOW);
+    let tiny = _mm512_set1_ps(s.flush_below);
     let zero = _mm512_setzero_ps();
     let flush = |x: __m512| {
         let small = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(_mm512_abs_ps(x), tiny);
@@ -123,7 +123,7 @@ unsafe fn adam_avx(
     let c2 = _mm256_set1_ps(s.one_minus_beta2);
     let eps = _mm256_set1_ps(s.eps * s.bc2_sqrt);
     let step = _mm256_set1_ps(s.neg_step_size * s.bc2_sqrt);
-    let tiny = _mm256_set1_ps(FLUSH_BELOW);
+    let tiny = _mm256_set1_ps(s.flush_below);
     let sign = _mm256_set1_ps(-0.0);
     let flush = |x: __m256| {
         let small = _mm256_cmp_ps::<_CMP_LT_OQ>(_mm256_andnot_ps(sign, x), tiny);
@@ -159,7 +159,7 @@ unsafe fn adam_avx(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{adam_wide, flush};
+    use super::super::{FLUSH_BELOW, adam_wide, flush};
     use super::*;
     use alloc::vec::Vec;
 
@@ -188,6 +188,7 @@ mod tests {
             eps: 1e-8,
             neg_step_size: -0.0053,
             weight_decay,
+            flush_below: FLUSH_BELOW,
         }
     }
 
@@ -199,7 +200,7 @@ mod tests {
             let g = data(n, 1);
             let (mut p0, mut m0, mut v0) = (data(n, 2), data(n, 3), data(n, 4));
             for v in &mut v0 {
-                *v = flush(v.abs());
+                *v = flush(v.abs(), FLUSH_BELOW);
             }
             let (mut p1, mut m1, mut v1) = (p0.clone(), m0.clone(), v0.clone());
             adam_wide(&mut p0, &g, &mut m0, &mut v0, s);
