@@ -2,10 +2,13 @@
 //!
 //! The 4-byte magic and the dimensions are read first; they declare the exact
 //! file size S = 4 + 4·rank + len·size. Then exactly S − header bytes are read
-//! and one more read must report end of stream. Memory never exceeds
-//! min(S, what the stream actually delivers) ≤ `max_bytes`, so a gzip bomb (a
-//! tiny archive that inflates to gigabytes) is rejected after at most S + 1
-//! decompressed bytes.
+//! and one more read must report end of stream. The buffer grows with the
+//! bytes delivered — by at most their count or [`CHUNK`], whichever is larger,
+//! and never past S — so it never holds more than min(S, 2·D + 1 MiB) bytes
+//! when the stream has delivered D, and a tiny file that declares a large
+//! size costs at most 1 MiB before it is found truncated. A gzip bomb (a tiny
+//! archive that inflates to gigabytes) is rejected after at most S + 1
+//! decompressed bytes. Either way S ≤ `max_bytes`.
 
 use crate::idx::{self, Header, Idx, IdxError};
 use crate::sha256::Sha256;
@@ -13,8 +16,8 @@ use std::fmt;
 use std::io::{self, Read};
 use std::vec::Vec;
 
-/// Initial reservation cap: data beyond it is only allocated as it arrives.
-const RESERVE_CAP: usize = 1 << 26;
+/// The first growth of the buffer (1 MiB); later ones double it.
+const CHUNK: usize = 1 << 20;
 
 /// Why an IDX stream could not be read.
 #[derive(Debug)]
@@ -136,15 +139,21 @@ pub fn read_idx<R: Read>(mut reader: R, max_bytes: usize) -> Result<Vec<u8>, Rea
             limit: max_bytes,
         });
     }
-    buf.reserve_exact((declared - header_len).min(RESERVE_CAP));
-    let data_len = (declared - header_len) as u64;
-    (&mut reader).take(data_len).read_to_end(&mut buf)?;
-    if buf.len() < declared {
-        return Err(IdxError::Truncated {
-            expected: declared,
-            found: buf.len(),
+    while buf.len() < declared {
+        let filled = buf.len();
+        let grow = (declared - filled).min(filled.max(CHUNK));
+        // Exact: the capacity stays at most `declared`, and `resize` then
+        // finds it and does not reallocate.
+        buf.reserve_exact(grow);
+        buf.resize(filled + grow, 0);
+        let got = fill(&mut reader, &mut buf[filled..])?;
+        if got < grow {
+            return Err(IdxError::Truncated {
+                expected: declared,
+                found: filled + got,
+            }
+            .into());
         }
-        .into());
     }
     if fill(&mut reader, &mut [0u8; 1])? != 0 {
         return Err(ReadIdxError::TrailingData { declared });
