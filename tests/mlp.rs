@@ -174,3 +174,44 @@ fn evaluate_batch_counts_argmax_hits() {
     let want = (1.0 + e * e + e).ln() - 2.0 + (e.powi(5) + 2.0).ln();
     assert!((loss_sum - want).abs() < 1e-5, "{loss_sum} vs {want}");
 }
+
+/// One layer of identity weights: the logits are the inputs themselves.
+fn identity_net(n: usize) -> Mlp {
+    let mut w = vec![0.0; n * n];
+    w.iter_mut().step_by(n + 1).for_each(|d| *d = 1.0);
+    let w = Matrix::from_vec(w, n, n).unwrap();
+    Mlp::from_layers(vec![Dense::from_parts(w, vec![0.0; n])], Activation::Relu).unwrap()
+}
+
+/// A NaN logit never wins: zero weights and the biases `[NaN, 1, 0.5]` make
+/// every row's logits those biases (the product of a NaN input spreads it to
+/// every logit of its row, so the NaN is put in the bias).
+#[test]
+fn predict_never_takes_a_nan() {
+    let w = Matrix::from_vec(vec![0.0; 6], 3, 2).unwrap();
+    let b = vec![f32::NAN, 1.0, 0.5];
+    let net = Mlp::from_layers(vec![Dense::from_parts(w, b)], Activation::Relu).unwrap();
+    let mut ws = Workspace::new(&net, 2);
+    let mut classes = [9u8; 2];
+    let x = [0.5, 1.0, 0.0, 0.0];
+    net.predict(
+        MatRef::from_row_major(&x, 2, 2).unwrap(),
+        &mut ws,
+        &mut classes,
+    );
+    assert_eq!(classes, [1, 1]);
+}
+
+#[test]
+#[should_panic(expected = "300 classes do not fit in u8")]
+fn predict_refuses_more_classes_than_u8_holds() {
+    let net = identity_net(300);
+    let mut x = vec![0.0f32; 300];
+    x[299] = 1.0;
+    let mut ws = Workspace::new(&net, 1);
+    net.predict(
+        MatRef::from_row_major(&x, 1, 300).unwrap(),
+        &mut ws,
+        &mut [0],
+    );
+}

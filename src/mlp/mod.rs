@@ -17,7 +17,12 @@
 //! step allocates nothing. Products with an operand full of exact zeros (the
 //! images, ReLU outputs, Δ after ReLU′) skip the terms that are zero across
 //! a GEMM tile ([`crate::gemm::SkipZeros`]): the same values, the same bits
-//! on every kernel and thread count.
+//! on every kernel and thread count, as long as the parameters are finite.
+//! A skipped term is a product with a zero, which is 0 for a finite
+//! parameter but NaN for a NaN or ∞ one: a non-finite weight may then leave
+//! a logit finite on one path and NaN on another (PyTorch gives NaN on
+//! every path). Training stops at the first non-finite loss, before its
+//! step; check weights set by hand for NaN and ∞ before relying on the bits.
 //!
 //! # Determinism of construction
 //! [`Mlp::new`] draws from the one `rng` it is given, layer by layer from the

@@ -349,11 +349,12 @@ impl Mlp {
 }
 
 impl Mlp {
-    /// Writes the predicted class (arg-max logit, the first on ties) of every
-    /// row of `x` into `classes`.
+    /// Writes the predicted class (arg-max logit, the first on ties; a NaN
+    /// logit never wins) of every row of `x` into `classes`.
     ///
     /// # Panics
-    /// As [`Mlp::forward`]; if `classes.len() != x.rows()`.
+    /// As [`Mlp::forward`]; if `classes.len() != x.rows()`, or the network
+    /// has more than 256 outputs (a class that `u8` cannot hold).
     ///
     /// # Examples
     /// ```
@@ -370,25 +371,31 @@ impl Mlp {
     /// ```
     pub fn predict(&self, x: MatRef<'_>, ws: &mut Workspace, classes: &mut [u8]) {
         assert_eq!(classes.len(), x.rows(), "one output per row");
+        assert!(
+            self.output_size() <= 256,
+            "predict: {} classes do not fit in u8",
+            self.output_size()
+        );
         let logits = self.forward(x, ws);
         for (i, out) in classes.iter_mut().enumerate() {
             let row = logits
                 .row(i)
                 .unwrap_or_else(|| unreachable!("row-major logits"));
-            *out = u8::try_from(argmax(row)).unwrap_or(u8::MAX);
+            *out = u8::try_from(argmax(row)).unwrap_or_else(|_| unreachable!("≤ 256 outputs"));
         }
     }
 }
 
-/// Index of the first largest entry (NaN never wins).
+/// Index of the first largest entry; a NaN never wins (0 if all are NaN).
 pub(crate) fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
+    let mut best = None;
     for (j, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = j;
+        // `v > max` is false for a NaN `v`; a NaN is never the max.
+        if best.is_none_or(|(_, max)| v > max) && !v.is_nan() {
+            best = Some((j, v));
         }
     }
-    best
+    best.map_or(0, |(j, _)| j)
 }
 
 /// `c` with the zero-skipping hint for `which` operand when `on`.
@@ -405,4 +412,19 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
 /// see `gemm::sparse`), which skips each row's own zeros.
 fn skipping(c: &GemmConfig, on: bool, which: SkipZeros) -> GemmConfig {
     c.with_skip_zeros(if on { which } else { SkipZeros::None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::argmax;
+
+    #[test]
+    fn argmax_takes_the_first_largest_and_never_a_nan() {
+        let nan = f32::NAN;
+        assert_eq!(argmax(&[nan, 1.0, 0.5]), 1);
+        assert_eq!(argmax(&[1.0, nan, 2.0, 2.0]), 2);
+        assert_eq!(argmax(&[-1.0, -1.0, nan]), 0);
+        assert_eq!(argmax(&[nan, nan]), 0);
+        assert_eq!(argmax(&[f32::NEG_INFINITY, nan, -3.0]), 2);
+    }
 }
