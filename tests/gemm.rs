@@ -344,12 +344,21 @@ fn short_workspace_panics() {
 
 #[cfg(feature = "alloc")]
 /// The owning forms give the same bits as `gemm` with a caller workspace,
-/// and the runner's workspace grows across differently sized calls.
+/// and the runner's workspace grows across differently sized calls. A
+/// runner configured for any number of threads sizes its workspace for the
+/// threads a product can use (`usize::MAX` overflowed the size).
 #[test]
 fn owning_forms_match_gemm() {
     use deepinit::gemm::{Gemm, gemm, gemm_alloc};
     let mut runner = Gemm::new();
-    for (m, k, n) in [(3, 5, 7), (70, 33, 90), (1, 600, 20), (20, 20, 1)] {
+    let mut many = Gemm::with_config(GemmConfig::default().with_threads(usize::MAX));
+    for (m, k, n) in [
+        (3, 5, 7),
+        (70, 33, 90),
+        (1, 600, 20),
+        (20, 20, 1),
+        (160, 100, 256),
+    ] {
         let mut g = Gen((m * 1000 + n) as u64);
         let a: Vec<f32> = (0..m * k).map(|_| g.f32()).collect();
         let b: Vec<f32> = (0..k * n).map(|_| g.f32()).collect();
@@ -365,6 +374,7 @@ fn owning_forms_match_gemm() {
         let want = run(&mut |c| gemm(0.5, av, bv, -1.0, c, &mut ws));
         assert_eq!(run(&mut |c| gemm_alloc(0.5, av, bv, -1.0, c)), want);
         assert_eq!(run(&mut |c| runner.run(0.5, av, bv, -1.0, c)), want);
+        assert_eq!(run(&mut |c| many.run(0.5, av, bv, -1.0, c)), want);
     }
 }
 

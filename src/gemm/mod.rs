@@ -45,7 +45,7 @@ pub(crate) mod pool;
 mod select;
 pub(crate) mod sparse;
 #[cfg(feature = "parallel")]
-mod threads;
+pub(crate) mod threads;
 
 #[cfg(feature = "alloc")]
 pub use owned::{Gemm, gemm_alloc};
@@ -207,7 +207,12 @@ pub fn gemm(
 }
 
 /// [`gemm`] with an explicit kernel, precision and thread count. Every
-/// kernel and thread count gives the same bits for one precision.
+/// thread count gives the same bits. So does every kernel in
+/// [`Precision::Portable`]; in [`Precision::Fast`] the kernels with fused
+/// multiply-add agree (AVX2, AVX-512, and [`Kernel::Portable`] when the
+/// crate is compiled with FMA enabled, e.g. `-C target-cpu=native` on a CPU
+/// that has it), while `Kernel::Portable` compiled without FMA rounds each
+/// product and sum apart and gives other bits.
 ///
 /// # Panics
 /// As [`gemm`]; also if `config.kernel` is not supported by this CPU.

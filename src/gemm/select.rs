@@ -4,8 +4,11 @@
 //! reports (`is_x86_feature_detected!` with `std`, the compile-time
 //! `target_feature`s without), unless `DEEPINIT_KERNEL=portable|avx2|avx512`
 //! (std only) forces one; the choice is cached in an atomic. A [`GemmConfig`]
-//! picks a kernel explicitly. None of these choices changes a result bit (see
-//! the determinism contract in [`crate::gemm`]); [`Precision`] does.
+//! picks a kernel explicitly. None of these choices changes a result bit in
+//! [`Precision::Portable`], nor in [`Precision::Fast`] among the kernels that
+//! fuse multiply-adds (AVX2, AVX-512; [`Kernel::Portable`] only when the
+//! crate is compiled with FMA): see the determinism contract in
+//! [`crate::gemm`] and [`gemm_with`](super::gemm_with).
 
 use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 

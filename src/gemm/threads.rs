@@ -82,6 +82,15 @@ impl Shared {
     }
 }
 
+/// The most threads [`run`] gives an `m × k · k × n` product, in either
+/// orientation (an upper bound: the direct path for small sides uses one).
+pub(crate) fn max_useful(m: usize, n: usize, k: usize) -> usize {
+    let volume = m.saturating_mul(n).saturating_mul(k);
+    (m.max(n) / (2 * ROW_GRAIN.min(COL_GRAIN)))
+        .min(volume / MIN_VOLUME)
+        .max(1)
+}
+
 /// Runs `p` on up to `threads` threads.
 ///
 /// # Safety

@@ -9,7 +9,11 @@
 //! [`MatRef`] is `Copy` and may alias itself (a zero stride broadcasts a row or
 //! a column). [`MatMut`] is a unique borrow: its constructors reject every
 //! layout in which two entries share one element of the slice, so writing
-//! through it never changes another entry.
+//! through it never changes another entry. The rule is the usual sufficient
+//! one (BLAS's): with the dimensions sorted by stride, the inner stride is
+//! at least 1 and the outer stride at least the inner stride times the
+//! inner extent. It also rejects a few interleaved layouts that do not
+//! alias (2 × 2 with strides 3 and 2 uses elements 0, 2, 3, 5).
 
 use core::fmt;
 
@@ -28,7 +32,8 @@ pub enum ShapeError {
     },
     /// `rows`, `cols` and the strides overflow `usize` when combined.
     Overflow,
-    /// Two entries of a mutable view would share one element.
+    /// The strides of a mutable view do not keep its entries apart by the
+    /// rule in the [module docs](self): two entries may share one element.
     Aliasing {
         /// The requested row stride.
         row_stride: usize,
@@ -50,7 +55,7 @@ impl fmt::Display for ShapeError {
                 col_stride,
             } => write!(
                 f,
-                "row stride {row_stride} and column stride {col_stride} make two entries of a mutable view share one element"
+                "row stride {row_stride} and column stride {col_stride} do not keep the entries of a mutable view apart (the outer stride must be at least the inner stride times the inner extent)"
             ),
         }
     }
@@ -331,6 +336,11 @@ mod tests {
             Err(ShapeError::Aliasing { .. })
         ));
         assert!(MatMut::from_strided(&mut data, 2, 3, 1, 2).is_ok());
+        // Conservative, as documented: elements 0, 2, 3, 5 are distinct.
+        assert!(matches!(
+            MatMut::from_strided(&mut data, 2, 2, 3, 2),
+            Err(ShapeError::Aliasing { .. })
+        ));
         assert_eq!(
             MatRef::from_strided(&data, usize::MAX, 2, 2, 1).unwrap_err(),
             ShapeError::Overflow

@@ -22,8 +22,9 @@ impl<'a> MatMut<'a> {
     /// Views `data` mutably with explicit strides (in elements).
     ///
     /// # Errors
-    /// [`ShapeError::Aliasing`] when two entries would share an element (see the
-    /// module docs), or the errors of [`MatRef::from_strided`].
+    /// [`ShapeError::Aliasing`] when the strides do not keep the entries
+    /// apart (the rule in the module docs), or the errors of
+    /// [`MatRef::from_strided`].
     pub fn from_strided(
         data: &'a mut [f32],
         rows: usize,
