@@ -24,16 +24,24 @@ fuzz_target!(|x: Input| {
     let len = data.len();
     let last = (rows.checked_sub(1), cols.checked_sub(1));
     let required = match last {
-        (Some(r), Some(c)) => r.checked_mul(rs).and_then(|a| c.checked_mul(cs).and_then(|b| a.checked_add(b))),
+        (Some(r), Some(c)) => r
+            .checked_mul(rs)
+            .and_then(|a| c.checked_mul(cs).and_then(|b| a.checked_add(b))),
         _ => None,
     };
     let empty = rows == 0 || cols == 0;
     if let Ok(v) = MatRef::from_strided(&data, rows, cols, rs, cs) {
-        assert!(empty || required.is_some_and(|r| r < len), "accepted out of bounds");
+        assert!(
+            empty || required.is_some_and(|r| r < len),
+            "accepted out of bounds"
+        );
         if !empty {
             let (i, j) = (usize::from(x.sub.0) % rows, usize::from(x.sub.1) % cols);
             assert_eq!(v.read(i, j), (i * rs + j * cs) as f32);
-            let (h, w) = (usize::from(x.sub.2) % (rows - i + 1), usize::from(x.sub.3) % (cols - j + 1));
+            let (h, w) = (
+                usize::from(x.sub.2) % (rows - i + 1),
+                usize::from(x.sub.3) % (cols - j + 1),
+            );
             let s = v.submatrix(i, j, h, w);
             if h > 0 && w > 0 {
                 assert_eq!(s.read(h - 1, w - 1), v.read(i + h - 1, j + w - 1));
