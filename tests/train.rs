@@ -92,6 +92,44 @@ fn resume_refuses_another_architecture() {
     );
 }
 
+/// A state whose step count does not fit the epochs completed on this
+/// training set (another training set, or an edited state) is refused at
+/// the first epoch, before a step: the bias correction of Adam depends on it.
+#[test]
+fn resume_refuses_a_step_count_that_does_not_fit() {
+    let (train, test) = small();
+    let mut first = Trainer::new(config()).unwrap();
+    first.train_epoch(&train, &test, &mut ()).unwrap();
+    let state = first.state();
+    assert_eq!(state.optimizer.step, 12); // 600 / 50 batches
+    let mut edited = state.clone();
+    edited.optimizer.step = 1;
+    let mut t = Trainer::resume(config(), edited).unwrap();
+    assert_eq!(
+        t.train_epoch(&train, &test, &mut ()).unwrap_err(),
+        TrainError::ResumedSteps {
+            steps: 1,
+            expected: 12
+        }
+    );
+    // 500 images make 10 batches an epoch: not the run the state came from.
+    let fewer = common::mnist(500, 200).0;
+    let mut t = Trainer::resume(config(), state.clone()).unwrap();
+    let before = bits(&t);
+    assert_eq!(
+        t.train_epoch(&fewer, &test, &mut ()).unwrap_err(),
+        TrainError::ResumedSteps {
+            steps: 12,
+            expected: 10
+        }
+    );
+    assert_eq!(bits(&t), before, "refused before any step");
+    // The matching training set goes on, and later epochs need no check.
+    let mut t = Trainer::resume(config(), state).unwrap();
+    t.train_epoch(&train, &test, &mut ()).unwrap();
+    t.train_epoch(&train, &test, &mut ()).unwrap();
+}
+
 #[derive(Default)]
 struct Recorder {
     batches: Vec<BatchProgress>,

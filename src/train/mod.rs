@@ -156,6 +156,15 @@ pub enum TrainError {
     },
     /// A resumed state does not match the configuration.
     StateMismatch,
+    /// A resumed optimizer has taken another number of steps than the
+    /// epochs completed make with this training set (a state from another
+    /// training set or batch size, or an edited one).
+    ResumedSteps {
+        /// Steps the optimizer state records.
+        steps: u64,
+        /// Epochs completed times minibatches per epoch.
+        expected: u64,
+    },
     /// A minibatch loss was NaN or ±∞; training stopped before its update.
     NonFiniteLoss {
         /// Epoch number, from 1.
@@ -228,6 +237,10 @@ impl core::fmt::Display for TrainError {
             TrainError::StateMismatch => {
                 f.write_str("the saved state does not match the configuration")
             }
+            TrainError::ResumedSteps { steps, expected } => write!(
+                f,
+                "the saved optimizer has taken {steps} steps, but the epochs completed on this training set make {expected}"
+            ),
             TrainError::NonFiniteLoss { epoch, batch, loss } => write!(
                 f,
                 "loss became {loss} at epoch {epoch}, batch {batch}; training stopped"

@@ -62,6 +62,8 @@ pub struct Trainer {
     x: Vec<f32>,
     y: Vec<u8>,
     order: Vec<u32>,
+    /// Built by [`Trainer::resume`], and its step count not checked yet.
+    resumed: bool,
 }
 
 impl Trainer {
@@ -85,7 +87,11 @@ impl Trainer {
     }
 
     /// Continues a run from `state` (saved by [`Trainer::state`] under the same
-    /// `config`).
+    /// `config`, to be trained on the same training set).
+    ///
+    /// The next [`train_epoch`](Self::train_epoch) checks that the optimizer
+    /// has taken one step per minibatch of every epoch completed, as a run
+    /// on that training set does.
     ///
     /// # Errors
     /// [`TrainError::StateMismatch`] when the model's sizes or activation differ
@@ -97,7 +103,9 @@ impl Trainer {
         }
         let mut optimizer = Optimizer::new(config.optimizer, &state.model.param_lens())?;
         optimizer.load_state(&state.optimizer)?;
-        Self::assemble(config, state.model, optimizer, state.next_epoch)
+        let mut trainer = Self::assemble(config, state.model, optimizer, state.next_epoch)?;
+        trainer.resumed = true;
+        Ok(trainer)
     }
 
     fn assemble(
@@ -125,6 +133,7 @@ impl Trainer {
             model,
             optimizer,
             next_epoch,
+            resumed: false,
         })
     }
 
@@ -193,7 +202,9 @@ impl Trainer {
     /// [`TrainError::Dataset`] when a set does not fit the network,
     /// [`TrainError::TooFewSamples`] when `train` holds less than one batch,
     /// [`TrainError::NonFiniteLoss`] when a minibatch loss is NaN or ±∞ (the
-    /// model then holds the parameters of the step before).
+    /// model then holds the parameters of the step before),
+    /// [`TrainError::ResumedSteps`] on the first epoch after
+    /// [`Trainer::resume`] when the optimizer's step count does not fit.
     pub fn train_epoch(
         &mut self,
         train: &Dataset,
@@ -209,6 +220,14 @@ impl Trainer {
                 len: train.len,
                 batch_size: batch,
             });
+        }
+        if self.resumed {
+            let expected = (self.next_epoch as u64).saturating_mul(batches as u64);
+            let steps = self.optimizer.steps();
+            if steps != expected {
+                return Err(TrainError::ResumedSteps { steps, expected });
+            }
+            self.resumed = false;
         }
         let epoch = self.next_epoch + 1;
         let start = Instant::now();
