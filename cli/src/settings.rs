@@ -185,6 +185,16 @@ pub fn resumed(
             data.train.classes
         )));
     }
+    // Checkpoints written before the key existed lack it; the step count
+    // that `Trainer::resume` checks still catches most other sizes.
+    if let Some(n) = ckpt.metadata(crate::train::TRAIN_SAMPLES) {
+        let len = data.train.len;
+        if n != len.to_string() {
+            return Err(bad(format!(
+                "the checkpoint was trained on {n} images, this run has {len} (--train-limit or --data differ; a resumed run keeps its data)"
+            )));
+        }
+    }
     let mut config = TrainConfig::new(layers);
     config.activation = activation(ckpt.require_metadata(keys::ACTIVATION).map_err(ck)?)?;
     let stored_opt = ckpt.optimizer_config().map_err(ck)?;

@@ -12,17 +12,28 @@ use deepinit::mnist::Mnist;
 use deepinit::optim::OptimizerConfig;
 use deepinit::train::{EpochMetrics, Evaluation, Trainer, evaluate};
 
-/// The checkpoint of a trainer's current state, with the init names.
-pub fn checkpoint(trainer: &Trainer, run: &Run, history: &[EpochMetrics]) -> Checkpoint {
+/// The checkpoint of a trainer's current state, with the init names, the
+/// number of training images and the metrics so far.
+pub fn checkpoint(
+    trainer: &Trainer,
+    run: &Run,
+    train_samples: usize,
+    history: &[EpochMetrics],
+) -> Checkpoint {
     let mut c = Checkpoint::from_train_state(&trainer.state(), trainer.config());
     c.set_metadata(keys::INIT, &run.init.to_string());
     c.set_metadata(keys::BIAS_INIT, run.bias.name());
+    c.set_metadata(TRAIN_SAMPLES, &train_samples.to_string());
     c.set_metadata(HISTORY, &history_text(history));
     c
 }
 
 /// Metadata key of the metrics of the epochs a checkpoint has seen.
 pub const HISTORY: &str = "history";
+
+/// Metadata key of the number of training images (each epoch's shuffle
+/// depends on it, so a resumed run must train on as many).
+pub const TRAIN_SAMPLES: &str = "train_samples";
 
 /// `epoch train_loss test_loss test_accuracy seconds samples_per_second`
 /// per epoch, `;`-separated; floats in Rust's round-trip form.
@@ -172,11 +183,16 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer, Vec<EpochMetrics>), F
         Some((_, ckpt)) => parse_history(ckpt)?,
         None => Vec::new(),
     };
-    if !history.is_empty() && history.len() != trainer.next_epoch() {
-        let n = history.len();
+    let done = trainer.next_epoch();
+    if history.len() != done || history.iter().zip(1..).any(|(e, n)| e.epoch != n) {
+        let epochs: Vec<usize> = history.iter().map(|e| e.epoch).collect();
         return Err(Failure::input(format!(
-            "cannot resume: the checkpoint's history has {n} epochs, its state {}",
-            trainer.next_epoch()
+            "cannot resume: the checkpoint's history lists epochs {epochs:?}, its state has completed {done}"
+        )));
+    }
+    if epochs < done {
+        return Err(Failure::input(format!(
+            "--epochs {epochs} is fewer than the {done} the checkpoint has completed (--epochs is the run's total)"
         )));
     }
     Ok((data, run, trainer, history))
@@ -199,7 +215,7 @@ fn train_epochs(
         run.config.batch_size,
     );
     let save = |trainer: &Trainer, history: &[EpochMetrics]| match given(m, "save") {
-        Some(path) => checkpoint(trainer, run, history)
+        Some(path) => checkpoint(trainer, run, data.train.len, history)
             .save(path)
             .map_err(|e| Failure::runtime(format!("cannot save: {e}"))),
         None => Ok(()),

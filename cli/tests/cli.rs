@@ -261,6 +261,97 @@ fn resume_refuses_contradicting_flags() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A checkpoint resumes only the run it came from: the same number of
+/// training images (each epoch's shuffle depends on it), a step count and
+/// history that fit its epochs, and a total `--epochs` not below them.
+#[test]
+fn resume_refuses_another_run_position() {
+    let dir = scratch("position");
+    let ckpt = dir.join("model.safetensors");
+    let quick = [
+        "--layers",
+        "784,16,10",
+        "--batch",
+        "50",
+        "--test-limit",
+        "10",
+    ];
+    let first = [
+        "train",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "200",
+        "--save",
+        s(&ckpt),
+    ];
+    let out = deepinit(&[&first[..], &quick[..], &["--quiet"]].concat());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let resume = |ckpt: &Path, more: &[&str]| {
+        let mut args = vec!["train", "--resume", s(ckpt), "--test-limit", "10"];
+        args.extend_from_slice(more);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let bad = |args: Vec<String>, expected: &str| {
+        assert_bad_input(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            expected,
+        )
+    };
+    bad(
+        resume(&ckpt, &["--train-limit", "300", "--epochs", "2"]),
+        "trained on 200 images, this run has 300",
+    );
+    bad(
+        resume(&ckpt, &["--train-limit", "200", "--epochs", "0"]),
+        "--epochs 0 is fewer than the 1",
+    );
+    let edited = dir.join("edited.safetensors");
+    let edit = |key: &str, value: Option<&str>| {
+        let c = Checkpoint::load(&ckpt).unwrap();
+        let mut fresh = Checkpoint::new();
+        for (k, v) in c.metadata_map() {
+            if k != key {
+                fresh.set_metadata(k, v);
+            }
+        }
+        if let Some(v) = value {
+            fresh.set_metadata(key, v);
+        }
+        for t in c.tensors() {
+            fresh.push(t.name(), t.shape(), t.data().to_vec());
+        }
+        fresh.save(&edited).unwrap();
+    };
+    let again = || resume(&edited, &["--train-limit", "200", "--epochs", "2"]);
+    edit("history", Some(""));
+    bad(
+        again(),
+        "history lists epochs [], its state has completed 1",
+    );
+    edit("optim_step", Some("1"));
+    bad(
+        again(),
+        "taken 1 steps, but the epochs completed on this training set make 4",
+    );
+    // Without the image count (a checkpoint from before it was stored), the
+    // step count still tells 250 images (5 batches) from 200 (4).
+    edit("train_samples", None);
+    bad(
+        resume(&edited, &["--train-limit", "250", "--epochs", "2"]),
+        "taken 4 steps, but the epochs completed on this training set make 5",
+    );
+    let ok = deepinit(
+        &[
+            &again().iter().map(String::as_str).collect::<Vec<_>>()[..],
+            &["--quiet"],
+        ]
+        .concat(),
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn output_paths_are_checked_before_any_work() {
     // The data directory does not exist either: the output path is refused
