@@ -376,3 +376,49 @@ fn loads_a_checkpoint_from_a_pipe() {
 fn push_refuses_a_shape_whose_size_overflows() {
     Checkpoint::new().push("w", &[1 << (usize::BITS - 2), 4], vec![]);
 }
+
+/// Saving through a symbolic link replaces the file it points to and keeps
+/// the link; a path that is not a regular file (here a socket, like a FIFO
+/// or a device) is refused and left as it was, where renaming the new file
+/// over it would have replaced it.
+#[cfg(unix)]
+#[test]
+fn save_follows_links_and_refuses_special_files() {
+    use std::os::unix::fs::{FileTypeExt, symlink};
+    let dir = scratch_dir("special");
+    let target = dir.join("real.safetensors");
+    let link = dir.join("link.safetensors");
+    fs::write(&target, b"old").unwrap();
+    symlink(&target, &link).unwrap();
+    small_model().save(&link).unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(Checkpoint::load(&target).unwrap(), small_model());
+    let dangling = dir.join("dangling.safetensors");
+    symlink(dir.join("absent"), &dangling).unwrap();
+    assert!(matches!(
+        small_model().save(&dangling),
+        Err(CheckpointError::Io { .. })
+    ));
+    assert!(
+        fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let socket = dir.join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let err = small_model().save(&socket).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    assert!(
+        fs::symlink_metadata(&socket)
+            .unwrap()
+            .file_type()
+            .is_socket()
+    );
+    fs::remove_dir_all(dir).unwrap();
+}

@@ -189,10 +189,14 @@ impl Checkpoint {
     /// Writes the checkpoint to `path` atomically: into `.<name>.tmp` in the
     /// same directory, `fsync`, then rename over `path` (and `fsync` the
     /// directory, best effort). If any step fails the temporary file is
-    /// removed and a file already at `path` is left as it was.
+    /// removed and a file already at `path` is left as it was. A symbolic
+    /// link at `path` is followed: the file it points to is replaced, and
+    /// the link stays.
     ///
     /// # Errors
-    /// [`CheckpointError::Io`] naming the file that failed.
+    /// [`CheckpointError::Io`] naming the file that failed; also when `path`
+    /// is neither a regular file nor absent (a directory, FIFO, socket or
+    /// device, which the rename would replace), or a link to none.
     ///
     /// # Examples
     /// ```
@@ -208,7 +212,32 @@ impl Checkpoint {
     /// # Ok::<(), deepinit::checkpoint::CheckpointError>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
-        write_atomic(path.as_ref(), &self.to_bytes())
+        write_atomic(&save_target(path.as_ref())?, &self.to_bytes())
+    }
+}
+
+/// The file [`Checkpoint::save`] replaces: `path` when it is a regular file
+/// or absent, the file a symbolic link at `path` points to (renaming over
+/// the link would replace the link), and an error for anything else.
+fn save_target(path: &Path) -> Result<PathBuf, CheckpointError> {
+    let io = |source| CheckpointError::Io {
+        path: path.into(),
+        source,
+    };
+    let not_regular = || {
+        let what = "not a regular file (saving replaces the file it names)";
+        io(std::io::Error::new(std::io::ErrorKind::InvalidInput, what))
+    };
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(path.into()),
+        Err(e) => Err(io(e)),
+        Ok(m) if m.is_file() => Ok(path.into()),
+        Ok(m) if m.file_type().is_symlink() => match fs::metadata(path) {
+            Ok(target) if target.is_file() => fs::canonicalize(path).map_err(io),
+            Ok(_) => Err(not_regular()),
+            Err(e) => Err(io(e)),
+        },
+        Ok(_) => Err(not_regular()),
     }
 }
 
