@@ -268,8 +268,8 @@ fn write_outputs(
 /// Creates the output directory (and its parents) and checks that files can
 /// be written in it, before any data is read or any network trained: a
 /// mistyped or read-only `--out` fails at once, not after the study. Returns
-/// whether the directory is new.
-fn prepare_out(out: &Path, given: bool) -> Result<bool, Failure> {
+/// the directories it made, the deepest first (for [`remove_made`]).
+fn prepare_out(out: &Path, given: bool) -> Result<Vec<PathBuf>, Failure> {
     let fail = |what: String| {
         let text = format!("--out {}: {what}", out.display());
         if given {
@@ -278,18 +278,35 @@ fn prepare_out(out: &Path, given: bool) -> Result<bool, Failure> {
             Failure::runtime(text)
         }
     };
+    if out.as_os_str().is_empty() {
+        return Err(fail("names no directory".into()));
+    }
     if out.exists() && !out.is_dir() {
         return Err(fail("exists and is not a directory".into()));
     }
-    let created = !out.exists();
-    std::fs::create_dir_all(out).map_err(|e| fail(format!("cannot create the directory: {e}")))?;
+    let made: Vec<PathBuf> = out
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    std::fs::create_dir_all(out).map_err(|e| {
+        remove_made(&made);
+        fail(format!("cannot create the directory: {e}"))
+    })?;
     crate::probe_writable(out).map_err(|e| {
-        if created {
-            let _ = std::fs::remove_dir(out);
-        }
+        remove_made(&made);
         fail(format!("cannot write files in it: {e}"))
     })?;
-    Ok(created)
+    Ok(made)
+}
+
+/// Removes the directories [`prepare_out`] made, when the study cannot run:
+/// a failed run leaves nothing behind. Only empty ones go, never anything
+/// the user had.
+fn remove_made(made: &[PathBuf]) {
+    for dir in made {
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 /// Trains every (init, seed) run, `s.jobs` at a time; returns them init by
@@ -338,10 +355,11 @@ fn run_all(
 /// Runs `deepinit compare`.
 pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let s = study(m)?;
-    crate::check_outputs(m, &["json"])?;
     let given_out = given(m, "out");
     let out = given_out.map_or_else(default_out, PathBuf::from);
-    let created = prepare_out(&out, given_out.is_some())?;
+    let made = prepare_out(&out, given_out.is_some())?;
+    // After `--out` exists: `--json` may name a file inside it.
+    crate::check_outputs(m, &["json"]).inspect_err(|_| remove_made(&made))?;
     let data = crate::data::load(
         m.get_flag("verify-data"),
         given(m, "data"),
@@ -356,12 +374,7 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
         }
         Ok(data)
     })
-    .inspect_err(|_| {
-        if created {
-            // Only the empty leaf this run made; never anything the user had.
-            let _ = std::fs::remove_dir(&out);
-        }
-    })?;
+    .inspect_err(|_| remove_made(&made))?;
     let quiet = m.get_flag("quiet");
     let mode = Mode::detect(quiet);
     let mut runs = run_all(&s, &data, mode)?.into_iter();

@@ -128,18 +128,21 @@ pub fn read_error(path: &str, e: &deepinit::checkpoint::CheckpointError) -> Fail
 
 /// Checks, before any work, that the files named by `flags` (those given)
 /// are not directories and lie in an existing directory where files can be
-/// written (a probe file is created and removed). A typo in `--json` or
-/// `--save`, or a read-only directory, then costs nothing instead of a whole
-/// run.
+/// written (a probe file is created and removed), that an existing file
+/// can be opened for writing, that a `--save` target is a regular file
+/// (saving renames a new file over it, which would replace a FIFO or a
+/// device), and that no two flags name the same file. A typo in `--json`
+/// or `--save`, or a read-only directory, then costs nothing instead of a
+/// whole run.
 pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
-    for flag in flags {
+    for (i, flag) in flags.iter().enumerate() {
         let Some(path) = given(m, flag) else { continue };
         let file = Path::new(path);
         let dir = match file.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        if path.is_empty() || file.is_dir() {
+        if path.is_empty() || path.ends_with(std::path::is_separator) || file.is_dir() {
             return Err(Failure::input(format!(
                 "--{flag} {path:?} must name a file, not a directory"
             )));
@@ -150,6 +153,17 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
                 dir.display()
             )));
         }
+        if let Ok(meta) = std::fs::metadata(file) {
+            if *flag == "save" && !meta.is_file() {
+                return Err(Failure::input(format!(
+                    "--save {path} is not a regular file (a checkpoint replaces its file)"
+                )));
+            }
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(file)
+                .map_err(|e| Failure::input(format!("--{flag} {path}: cannot write it: {e}")))?;
+        }
         // A read-only directory fails now, not when the file is written
         // after the training.
         probe_writable(dir).map_err(|e| {
@@ -158,8 +172,29 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
                 dir.display()
             ))
         })?;
+        for other in &flags[..i] {
+            if given(m, other).is_some_and(|o| same_file(o, path)) {
+                return Err(Failure::input(format!(
+                    "--{other} and --{flag} name the same file {path}"
+                )));
+            }
+        }
     }
     Ok(())
+}
+
+/// Whether two paths name one file: the same name in the same directory
+/// (after resolving the directories), whether or not the file exists yet.
+pub fn same_file(a: &str, b: &str) -> bool {
+    let full = |p: &str| {
+        let p = Path::new(p);
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+    };
+    full(a).is_some_and(|x| Some(x) == full(b))
 }
 
 /// Whether files can be written in `dir`: creates a probe file there and

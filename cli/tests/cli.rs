@@ -415,5 +415,43 @@ fn output_paths_are_checked_before_any_work() {
     args.extend(data);
     assert_bad_input(&args, "/nonexistent-deepinit-data");
     assert!(!fresh.exists(), "{} left behind", fresh.display());
+    // Its new parents go too; and a --json inside the new --out is fine (the
+    // run gets as far as the missing data).
+    let deep = dir.join("new/sub");
+    let inside = deep.join("study.json");
+    let mut args = vec!["compare", "--out", s(&deep), "--json", s(&inside)];
+    args.extend(data);
+    assert_bad_input(&args, "/nonexistent-deepinit-data");
+    assert!(!dir.join("new").exists(), "new/ left behind");
+    let mut args = vec!["compare", "--out", ""];
+    args.extend(data);
+    assert_bad_input(&args, "names no directory");
+    // A path that ends like a directory, two outputs in one file, and a JSON
+    // that would replace the checkpoint it resumes.
+    let ckpt = dir.join("model.safetensors");
+    std::fs::write(&ckpt, b"kept").unwrap();
+    let slash = format!("{}/", dir.join("newdir").display());
+    for flag in ["--save", "--json"] {
+        let mut args = vec!["train", flag, slash.as_str()];
+        args.extend(data);
+        assert_bad_input(&args, "must name a file, not a directory");
+    }
+    let mut args = vec!["train", "--save", s(&ckpt), "--json", s(&ckpt)];
+    args.extend(data);
+    assert_bad_input(&args, "--save and --json name the same file");
+    let mut args = vec!["train", "--resume", s(&ckpt), "--json", s(&ckpt)];
+    args.extend(data);
+    assert_bad_input(&args, "--json and --resume name the same file");
+    assert_eq!(std::fs::read(&ckpt).unwrap(), b"kept");
+    // --save onto something that is not a regular file: renaming over it
+    // would replace it.
+    #[cfg(unix)]
+    {
+        let socket = dir.join("socket");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let mut args = vec!["train", "--save", s(&socket)];
+        args.extend(data);
+        assert_bad_input(&args, "is not a regular file");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
