@@ -91,6 +91,18 @@ fn bad_shapes_are_typed_errors() {
         &mut rng(0),
     );
     assert_eq!(e.unwrap_err(), MlpError::ZeroSize { index: 1 });
+    // Weights past the addressable memory: an error, not an overflow panic
+    // or an allocation failure (the check comes before any allocation).
+    for sizes in [[784, usize::MAX / 2, 10], [784, usize::MAX / 1000, 10]] {
+        let e = Mlp::new(
+            &sizes,
+            Activation::Relu,
+            &init,
+            &BiasInit::Zeros,
+            &mut rng(0),
+        );
+        assert_eq!(e.unwrap_err(), MlpError::TooLarge { layer: 0 });
+    }
     let layers = vec![Dense::zeros(3, 4), Dense::zeros(5, 2)];
     let e = Mlp::from_layers(layers, Activation::Relu).unwrap_err();
     assert_eq!(

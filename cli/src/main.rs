@@ -85,14 +85,26 @@ pub fn parse_given<T>(
 
 /// `--threads`, by default the available cores; also sets the GEMM's thread count.
 pub fn threads(m: &ArgMatches) -> Result<usize, Failure> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Each thread has its own scratch memory, and threads beyond the cores
+    // only wait for them.
+    let most = cores.max(MAX_THREADS);
     let n = match parse_given(m, "threads", |s| spec::parse_count(s, "--threads"))? {
         Some(0) => return Err(Failure::input("--threads must be at least 1".into())),
+        Some(n) if n > most => {
+            return Err(Failure::input(format!(
+                "--threads must be at most {most}, got {n}"
+            )));
+        }
         Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
+        None => cores,
     };
     deepinit::gemm::set_num_threads(n);
     Ok(n)
 }
+
+/// The most `--threads` accepted on a machine of fewer cores.
+const MAX_THREADS: usize = 256;
 
 /// `--train-limit` / `--test-limit`.
 pub fn limits(m: &ArgMatches, id: &str) -> Result<Option<usize>, Failure> {

@@ -216,7 +216,12 @@ pub fn parse_count(text: &str, what: &str) -> Result<usize, String> {
         .map_err(|_| format!("{what} must be a non-negative integer, got {text:?}"))
 }
 
-/// Parses `--layers`: at least two positive sizes, the first `inputs`, the last `classes`.
+/// The most parameters `--layers` may describe: 1 GiB of weights, about
+/// 4 GiB with their gradients and Adam's two buffers.
+const MAX_PARAMS: usize = 1 << 28;
+
+/// Parses `--layers`: at least two positive sizes, the first `inputs`, the
+/// last `classes`, at most [`MAX_PARAMS`] weights and biases.
 pub fn parse_layers(text: &str, inputs: usize, classes: usize) -> Result<Vec<usize>, String> {
     let sizes = parse_list(text, "--layers", |s| parse_count(s, "a layer size"))?;
     if sizes.len() < 2 {
@@ -226,6 +231,14 @@ pub fn parse_layers(text: &str, inputs: usize, classes: usize) -> Result<Vec<usi
     }
     if let Some(i) = sizes.iter().position(|&n| n == 0) {
         return Err(format!("--layers {text}: size {} is zero", i + 1));
+    }
+    let params = sizes.windows(2).try_fold(0usize, |sum, p| {
+        p[0].checked_add(1)?.checked_mul(p[1])?.checked_add(sum)
+    });
+    if params.is_none_or(|n| n > MAX_PARAMS) {
+        return Err(format!(
+            "--layers {text}: more than {MAX_PARAMS} parameters (2²⁸: 1 GiB of weights, about 4 GiB with gradients and Adam's state)"
+        ));
     }
     if sizes[0] != inputs {
         return Err(format!(

@@ -110,6 +110,20 @@ fn layers_must_fit_the_data() {
         &["train", "--layers", "784,0,10", "--test-limit", "10"],
         "is zero",
     );
+    // Sizes whose parameter count overflows, or is past what a run can
+    // hold, are refused before anything is allocated.
+    for huge in ["784,100000000000000000,10", "784,400000,10"] {
+        assert_bad_input(
+            &["train", "--layers", huge, "--test-limit", "10"],
+            "more than 268435456 parameters",
+        );
+    }
+    for threads in ["100000", "18446744073709551615"] {
+        assert_bad_input(
+            &["train", "--threads", threads],
+            "--threads must be at most",
+        );
+    }
 }
 
 #[test]

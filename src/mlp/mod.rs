@@ -75,6 +75,12 @@ pub enum MlpError {
         /// What the initializer reported.
         source: InitError,
     },
+    /// A layer's `in · out` weights cannot be held in memory: more than
+    /// `isize::MAX` bytes, the most one allocation may have.
+    TooLarge {
+        /// Index of the layer.
+        layer: usize,
+    },
 }
 
 impl fmt::Display for MlpError {
@@ -95,6 +101,9 @@ impl fmt::Display for MlpError {
             ),
             MlpError::Init { layer, source } => {
                 write!(f, "cannot initialize layer {layer}: {source}")
+            }
+            MlpError::TooLarge { layer } => {
+                write!(f, "layer {layer}'s weights exceed the addressable memory")
             }
         }
     }
@@ -123,8 +132,8 @@ impl Mlp {
     /// in the module docs.
     ///
     /// # Errors
-    /// [`MlpError`] for fewer than two sizes, a zero size, or an initializer
-    /// that refuses a layer.
+    /// [`MlpError`] for fewer than two sizes, a zero size, a layer too large
+    /// to address, or an initializer that refuses a layer.
     ///
     /// # Examples
     /// ```
@@ -150,6 +159,13 @@ impl Mlp {
         }
         if let Some(index) = sizes.iter().position(|&s| s == 0) {
             return Err(MlpError::ZeroSize { index });
+        }
+        let max_floats = isize::MAX as usize / core::mem::size_of::<f32>();
+        if let Some(layer) = sizes
+            .windows(2)
+            .position(|p| p[0].checked_mul(p[1]).is_none_or(|n| n > max_floats))
+        {
+            return Err(MlpError::TooLarge { layer });
         }
         let mut layers = Vec::with_capacity(sizes.len() - 1);
         for (layer, pair) in sizes.windows(2).enumerate() {
