@@ -250,6 +250,12 @@ fn checksums_pass_then_mismatch_then_missing() {
         std::fs::write(d.0.join("SHA256SUMS"), lines).unwrap();
         load_mnist_with(&d.0, &on).unwrap_or_else(|e| panic!("{style}: {e}"));
     }
+    // A malformed line is no entry (as `sha256sum -c` skips it), not a
+    // mismatch against its garbage.
+    let garbled = sums.replacen(&sums[..64], "zz", 1);
+    std::fs::write(d.0.join("SHA256SUMS"), garbled).unwrap();
+    let err = load_mnist_with(&d.0, &on).unwrap_err();
+    assert!(matches!(err, MnistError::ChecksumMissing { .. }), "{err}");
     write_sums(&d.0);
     // Same content, different compression: valid data, different file bytes.
     let (images, _) = split_files(5, 28, 28);

@@ -8,8 +8,9 @@ pub const DEFAULT_INITS: &str =
     "normal,constant:0.01/zeros,xavier-uniform,xavier-normal,he-uniform,he-normal";
 
 fn opt(name: &'static str, value: &'static str, help: &'static str) -> Arg {
-    // Numbers may be negative (and are then refused with a clear message).
-    let numeric = matches!(value, "RATE" | "M" | "W" | "N");
+    // Numbers and lists of them may be negative (and are then refused with
+    // a clear message rather than taken for a flag).
+    let numeric = matches!(value, "RATE" | "M" | "W" | "N" | "LIST");
     Arg::new(name)
         .long(name)
         .value_name(value)

@@ -6,9 +6,10 @@ use crate::Failure;
 use deepinit::mnist::{Dataset, Mnist, MnistOptions, load_mnist_with};
 use std::path::PathBuf;
 
-/// The data directory to use.
+/// The data directory to use (an empty `--data` or `$DEEPINIT_DATA` counts
+/// as not given).
 pub fn data_dir(given: Option<&String>) -> PathBuf {
-    if let Some(dir) = given {
+    if let Some(dir) = given.filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
     let local = PathBuf::from("data/mnist");
@@ -38,6 +39,12 @@ pub fn load(
     test_limit: Option<usize>,
 ) -> Result<Mnist, Failure> {
     let dir = data_dir(dir);
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure::input(format!(
+            "cannot load MNIST from {}: not a directory (--data names the directory of the four files)",
+            dir.display()
+        )));
+    }
     let mut data = load_mnist_with(
         &dir,
         &MnistOptions {

@@ -85,7 +85,12 @@ fn optimizer(m: &ArgMatches, base: OptimizerConfig) -> Result<OptimizerConfig, F
             s.nesterov = nesterov || s.nesterov;
             s.weight_decay = wd.unwrap_or(s.weight_decay);
             if s.nesterov && s.momentum == 0.0 {
-                return Err(Failure::input("--nesterov needs --momentum > 0".into()));
+                let text = if nesterov {
+                    "--nesterov needs --momentum > 0"
+                } else {
+                    "--momentum 0 contradicts the checkpoint's Nesterov momentum (a resumed run keeps its settings)"
+                };
+                return Err(Failure::input(text.into()));
             }
             OptimizerConfig::Sgd(s)
         }

@@ -186,7 +186,7 @@ impl BiasSpec {
 /// One entry of `compare --inits`: `INIT[/BIAS]`, e.g. `constant:0.01/zeros`.
 pub fn parse_compare_entry(text: &str) -> Result<(InitSpec, BiasSpec), String> {
     match text.split_once('/') {
-        Some((init, bias)) => Ok((InitSpec::parse(init)?, BiasSpec::parse(bias)?)),
+        Some((init, bias)) => Ok((InitSpec::parse(init.trim())?, BiasSpec::parse(bias.trim())?)),
         None => Ok((InitSpec::parse(text)?, BiasSpec::Default)),
     }
 }
@@ -359,5 +359,10 @@ mod tests {
         assert!(parse_layers("784", 784, 10).is_err());
         assert!(parse_layers("784,,10", 784, 10).is_err());
         assert!(parse_layers("784,x,10", 784, 10).is_err());
+        // Spaces around the `/` of a compare entry do not matter.
+        assert_eq!(
+            parse_compare_entry(" constant:0.01 / zeros "),
+            parse_compare_entry("constant:0.01/zeros")
+        );
     }
 }

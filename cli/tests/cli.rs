@@ -74,6 +74,16 @@ fn bad_flags_exit_2_with_one_line() {
         "unknown bias init",
     );
     assert_bad_input(&["compare", "--seeds", "1,x"], "not an unsigned integer");
+    // A leading minus is a value, not a flag.
+    assert_bad_input(
+        &["compare", "--seeds", "-1,2"],
+        "\"-1\" is not an unsigned integer",
+    );
+    assert_bad_input(&["train", "--layers", "-784,10"], "got \"-784\"");
+    assert_bad_input(
+        &["compare", "--inits", "he-normal/ ones"],
+        "unknown bias init \"ones\"",
+    );
     assert_bad_input(&["compare", "--seeds", "7,1,7"], "--seeds lists 7 twice");
     assert_bad_input(
         &["compare", "--inits", "normal,he-uniform,normal:1"],
@@ -132,6 +142,31 @@ fn missing_and_corrupt_data_files() {
     let out = deepinit(&["train", "--data", s(&dir.join("absent"))]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("absent"), "{}", out.stderr);
+    // A file where the directory should be.
+    let file = dir.join("SHA256SUMS");
+    std::fs::write(&file, b"").unwrap();
+    assert_bad_input(&["train", "--data", s(&file)], "not a directory");
+    // An empty $DEEPINIT_DATA is no setting: the default data loads.
+    let quick = [
+        "train",
+        "--epochs",
+        "0",
+        "--train-limit",
+        "100",
+        "--test-limit",
+        "10",
+    ];
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_deepinit"))
+        .args(quick)
+        .arg("--quiet")
+        .env("DEEPINIT_DATA", "")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Truncated copies of the real files.
     for name in [
         "train-images-idx3-ubyte.gz",

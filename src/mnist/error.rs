@@ -170,7 +170,11 @@ impl fmt::Display for MnistError {
                 path.display()
             ),
             Self::ChecksumMissing { sums, file } => {
-                write!(f, "{}: no SHA-256 entry for {file}", sums.display())
+                write!(
+                    f,
+                    "{}: no SHA-256 entry for {file} (a line of 64 hex digits, then the name)",
+                    sums.display()
+                )
             }
         }
     }

@@ -326,7 +326,8 @@ impl Sums {
     /// `HEX  NAME` (`HEX *NAME` in binary mode) or the BSD form that
     /// `sha256sum --tag` writes, `SHA256 (NAME) = HEX`. A leading `./` is
     /// dropped, since the files are looked up in the list's own directory.
-    /// Lines of neither form (blank lines, comments) are skipped.
+    /// Lines of neither form, or whose digest is not 64 hex digits (blank
+    /// lines, comments), are skipped, as `sha256sum -c` skips them.
     fn parse_line(line: &str) -> Option<(&str, &str)> {
         let line = line.trim();
         let (name, hex) = match line.strip_prefix("SHA256 (") {
@@ -336,7 +337,8 @@ impl Sums {
                 (name.trim_start().trim_start_matches('*'), hex)
             }
         };
-        Some((name.strip_prefix("./").unwrap_or(name), hex))
+        let digest = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+        digest.then_some((name.strip_prefix("./").unwrap_or(name), hex))
     }
 
     fn check(&self, file: &Path, actual: &[u8; 64]) -> Result<(), MnistError> {
