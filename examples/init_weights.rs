@@ -1,8 +1,11 @@
 //! Initializes the first layer of an MNIST network (W [256 × 784]) with every
 //! initializer at seed 42 and prints what it resolves to and the statistics of
 //! the weights, then pushes a random input through ten such layers to show why
-//! the scale matters: with N(0, 1) the activations explode, with a small
-//! constant scale they vanish, Xavier/He keep them stable.
+//! the scale matters: with N(0, 1) the activations explode and with a small
+//! fixed scale they vanish; He keeps them at the input's scale. Xavier,
+//! derived for activations symmetric about zero (tanh, or none), lets them
+//! shrink by about √2 a ReLU layer (35× over these ten), which is why He added
+//! the factor 2 for ReLU.
 //!
 //! Run: `cargo run --example init_weights`.
 

@@ -5,8 +5,11 @@ Loads the checkpoint with the `safetensors` package, runs the MLP's forward pass
 in numpy (float32, x = pixel/255, h = act(x·Wᵀ + b), argmax of the last layer)
 on the MNIST test set read from the .gz IDX files with gzip + numpy, and compares
 the number of correctly classified images with the one deepinit reported in its
-`--json` output (`deepinit train --json` or `deepinit eval --json`). Exits 1 on a
-mismatch, 2 on unusable input.
+`--json` output (`deepinit train --json` or `deepinit eval --json`). It also
+hashes the parameters as deepinit does (SHA-256 of `layers.{i}.weight`,
+`layers.{i}.bias` as little-endian float32, layer by layer) and compares the
+digest with the report's `weights_sha256`, so the report must be of this very
+checkpoint. Exits 1 on a mismatch, 2 on unusable input.
 
     pip install safetensors numpy
     deepinit train --epochs 1 --save model.safetensors --json run.json
@@ -15,6 +18,7 @@ mismatch, 2 on unusable input.
 
 import argparse
 import gzip
+import hashlib
 import json
 import struct
 import sys
@@ -62,6 +66,15 @@ def forward(tensors: dict, metadata: dict, x: np.ndarray) -> np.ndarray:
     return h
 
 
+def weights_sha256(tensors: dict, layers: int) -> str:
+    """deepinit's `weights_sha256`: the parameters in checkpoint order as `<f4` bytes."""
+    h = hashlib.sha256()
+    for i in range(layers):
+        for kind in ("weight", "bias"):
+            h.update(np.ascontiguousarray(tensors[f"layers.{i}.{kind}"], dtype="<f4").tobytes())
+    return h.hexdigest()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", type=Path)
@@ -76,14 +89,25 @@ def main() -> int:
         report = json.loads(args.report.read_text())
         images = read_idx_gz(args.data / "t10k-images-idx3-ubyte.gz")
         labels = read_idx_gz(args.data / "t10k-labels-idx1-ubyte.gz")
-    except (OSError, ValueError, KeyError) as e:
-        print(f"check_checkpoint: cannot read the inputs: {e}", file=sys.stderr)
+        n = int(report["test_samples"])
+        expected = int(report["test_correct"])
+        if not 0 < n <= len(labels):
+            raise ValueError(f"the report's test_samples {n} is not in 1..{len(labels)}")
+        layers = len(metadata["architecture"].split(",")) - 1
+        digest = weights_sha256(tensors, layers)
+        x = images[:n].reshape(n, -1).astype(np.float32) / np.float32(255)
+        logits = forward(tensors, metadata, x)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"check_checkpoint: cannot read the inputs: {e!r}", file=sys.stderr)
         return 2
 
-    n = int(report["test_samples"])
-    expected = int(report["test_correct"])
-    x = images[:n].reshape(n, -1).astype(np.float32) / np.float32(255)
-    logits = forward(tensors, metadata, x)
+    if digest != report.get("weights_sha256"):
+        print(
+            f"check_checkpoint: MISMATCH: the checkpoint's weights hash to {digest}, "
+            f"the report names {report.get('weights_sha256')}",
+            file=sys.stderr,
+        )
+        return 1
     predicted = logits.argmax(axis=1)
     correct = int((predicted == labels[:n]).sum())
     top2 = np.sort(logits, axis=1)[:, -2:]

@@ -12,3 +12,21 @@ cargo run --release -p deepinit-cli --quiet -- eval --model "$out/model.safetens
     --quiet --json "$out/eval.json"
 "$PY" scripts/check_checkpoint.py "$out/model.safetensors" "$out/train.json"
 "$PY" scripts/check_checkpoint.py "$out/model.safetensors" "$out/eval.json"
+# The check can fail: a report of other weights (one digest digit changed)
+# must be refused with exit code 1.
+"$PY" - "$out/eval.json" "$out/other.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = r["weights_sha256"]
+r["weights_sha256"] = ("1" if d[0] != "1" else "2") + d[1:]
+json.dump(r, open(sys.argv[2], "w"))
+PYEOF
+set +e
+"$PY" scripts/check_checkpoint.py "$out/model.safetensors" "$out/other.json"
+code=$?
+set -e
+if [ "$code" -ne 1 ]; then
+    echo "check_checkpoint.py accepted a report of other weights (exit $code)" >&2
+    exit 1
+fi
+echo "check_checkpoint.py refuses a report of other weights: ok"
