@@ -62,6 +62,24 @@ impl InitResult {
             .collect()
     }
 
+    /// Runs that stopped at a non-finite loss.
+    pub fn diverged(&self) -> usize {
+        self.runs.iter().filter(|r| r.error.is_some()).count()
+    }
+
+    /// The final and best mean test accuracy and the final mean test loss,
+    /// all NaN when a run diverged: the means would then stop at the epoch
+    /// where it did, and look like results of the whole study.
+    pub fn summary(&self) -> (f64, f64, f64) {
+        if self.diverged() > 0 {
+            return (f64::NAN, f64::NAN, f64::NAN);
+        }
+        let acc = self.accuracy();
+        let last = acc.last().copied().unwrap_or(f64::NAN);
+        let best = acc.iter().copied().fold(f64::NAN, f64::max);
+        (last, best, self.final_loss())
+    }
+
     pub fn accuracy(&self) -> Vec<f64> {
         self.mean_curve(|r, e| r.epochs[e].test_accuracy)
     }

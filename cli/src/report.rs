@@ -29,17 +29,24 @@ pub fn table(results: &[InitResult]) -> (String, String) {
     );
     let mut md = format!("| {} |\n|---|---:|---:|---:|---:|---:|\n", head.join(" | "));
     for r in results {
-        let acc = r.accuracy();
-        let last = acc.last().copied().unwrap_or(f64::NAN);
-        let best = acc.iter().copied().fold(f64::NAN, f64::max);
+        let (last, best, loss) = r.summary();
         let to98 = r
             .time_to_98()
             .map_or("never".into(), |t| format!("{t:.1} s"));
+        let diverged = r.diverged();
         let cells = [
             r.label(),
-            pct(last),
+            if diverged > 0 {
+                format!("{diverged}/{} NaN", r.runs.len())
+            } else {
+                pct(last)
+            },
             pct(best),
-            format!("{:.4}", r.final_loss()),
+            if loss.is_finite() {
+                format!("{loss:.4}")
+            } else {
+                "–".into()
+            },
             format!("{:.1}", r.seconds()),
             to98,
         ];
@@ -49,6 +56,11 @@ pub fn table(results: &[InitResult]) -> (String, String) {
             cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]
         );
         let _ = writeln!(md, "| {} |", cells.join(" | "));
+    }
+    if results.iter().any(|r| r.diverged() > 0) {
+        let note = "k/n NaN: k of the n runs stopped at a non-finite loss (each run's epochs are in metrics.json)";
+        let _ = writeln!(text, "{note}");
+        let _ = writeln!(md, "\n{note}");
     }
     (text, md)
 }
@@ -77,20 +89,15 @@ fn run_json(r: &InitResult, run: &RunResult) -> Json {
 }
 
 fn summary_json(r: &InitResult) -> Json {
-    let acc = r.accuracy();
+    let (last, best, loss) = r.summary();
     Json::obj([
         ("init", Json::str(r.init.to_string())),
         ("bias_init", Json::str(r.bias.name())),
-        ("mean_test_accuracy", nums(acc.iter().copied())),
-        (
-            "final_accuracy",
-            Json::Num(acc.last().copied().unwrap_or(f64::NAN)),
-        ),
-        (
-            "best_accuracy",
-            Json::Num(acc.iter().copied().fold(f64::NAN, f64::max)),
-        ),
-        ("final_test_loss", Json::Num(r.final_loss())),
+        ("mean_test_accuracy", nums(r.accuracy())),
+        ("final_accuracy", Json::Num(last)),
+        ("best_accuracy", Json::Num(best)),
+        ("final_test_loss", Json::Num(loss)),
+        ("diverged_runs", Json::int(r.diverged())),
         ("seconds", Json::Num(r.seconds())),
         (
             "seconds_to_98",

@@ -156,6 +156,49 @@ fn compare_writes_report_metrics_and_plot() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A diverging init is part of the study, not an error: its runs stop at
+/// the non-finite loss, and the table shows how many did instead of means
+/// over the epochs before it.
+#[test]
+fn compare_reports_diverged_runs() {
+    let dir = scratch("compare-nan");
+    let out_dir = dir.join("out");
+    let out = deepinit(&[
+        "compare",
+        "--inits",
+        "normal:1e12,xavier-uniform",
+        "--seeds",
+        "1",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "300",
+        "--test-limit",
+        "50",
+        "--out",
+        s(&out_dir),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("stopped, loss became NaN"),
+        "{}",
+        out.stderr
+    );
+    let row = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("normal:"))
+        .unwrap();
+    assert!(row.contains("1/1 NaN"), "{row}");
+    assert!(
+        !row.contains('%'),
+        "no mean accuracy for a diverged init: {row}"
+    );
+    let metrics = std::fs::read_to_string(out_dir.join("metrics.json")).unwrap();
+    assert_eq!(fields(&metrics, "diverged_runs"), ["1", "0"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// Two runs at a time train the same networks as one at a time: the same
 /// weights, run by run, in the same order in metrics.json. Without
 /// `--jobs`, each thread trains its own run.
