@@ -1,6 +1,7 @@
 //! Where the data comes from: `--data DIR`, else `$DEEPINIT_DATA`, else
 //! `data/mnist` (and the repository's copy when run from elsewhere), loaded
-//! with `deepinit::mnist::load_mnist`, optionally cut to the first N images.
+//! with `deepinit::mnist::load_mnist_with` (checking `SHA256SUMS` with
+//! `--verify-data`), optionally cut to the first N images.
 
 use crate::Failure;
 use deepinit::mnist::{Dataset, Mnist, MnistOptions, load_mnist_with};

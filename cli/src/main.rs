@@ -5,8 +5,10 @@
 //! deepinit eval    --model PATH [--data DIR] [--json PATH]
 //! deepinit compare [--arch mlp3|deep5] [--inits LIST] [--seeds 777,1,2] [--epochs 15] [--out DIR] [--json PATH]
 //! ```
-//! Bad input prints one line on stderr and exits with code 2; a run that fails
-//! (a diverging loss, an unwritable output) exits with code 1.
+//! Bad input prints one line on stderr and exits with code 2 (output paths
+//! are checked before any work, so one that cannot be written is bad input);
+//! a run that fails (a diverging loss, a write that fails after training)
+//! exits with code 1.
 
 /// `println!` that ignores a closed stdout (e.g. `deepinit compare | head`)
 /// instead of panicking.

@@ -137,7 +137,8 @@ mod tests {
     }
 
     /// Recomputes the tables from Marsaglia & Tsang's r and v; this is also the
-    /// generator: `cargo test --lib tables_match -- --nocapture` prints them.
+    /// generator: a table that differs is printed as Rust source (see it with
+    /// `cargo test --lib tables_match -- --nocapture`) before the test fails.
     #[test]
     fn tables_match_generating_formula() {
         const R: f64 = 3.654_152_885_361_009; // the paper's 3.6541528853610088 as f64
