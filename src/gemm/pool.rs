@@ -28,7 +28,7 @@
 #![allow(unsafe_code)]
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
@@ -87,11 +87,17 @@ impl Job {
     }
 }
 
+/// A panic's payload, as `catch_unwind` returns it.
+type Payload = std::boxed::Box<dyn core::any::Any + Send>;
+
 /// One worker's mailbox.
 struct Worker {
     state: AtomicU8,
-    /// Set when the worker's last job panicked.
-    panicked: AtomicBool,
+    /// The panic of the worker's last job, for the caller to resume (moved
+    /// there, never dropped on the worker: a payload whose `Drop` panicked
+    /// would end the worker while it is `RUNNING`, and the caller would
+    /// wait for it forever).
+    panic: Mutex<Option<Payload>>,
     job: Mutex<Option<Job>>,
     /// Guards `sleeping` transitions against lost wake-ups.
     sleeping: Mutex<bool>,
@@ -106,7 +112,7 @@ impl Worker {
     fn spawn() -> Option<Arc<Worker>> {
         let w = Arc::new(Worker {
             state: AtomicU8::new(IDLE),
-            panicked: AtomicBool::new(false),
+            panic: Mutex::new(None),
             job: Mutex::new(None),
             sleeping: Mutex::new(false),
             wake: Condvar::new(),
@@ -131,12 +137,13 @@ impl Worker {
                 continue; // withdrawn
             }
             let job = *lock(&self.job);
-            let ok = job.is_some_and(|j| {
+            if let Some(j) = job {
                 // SAFETY: while this worker is RUNNING the poster waits, so
                 // the job's pointers stay valid.
-                catch_unwind(AssertUnwindSafe(|| unsafe { j.claim_all() })).is_ok()
-            });
-            self.panicked.store(!ok, Ordering::Relaxed);
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| unsafe { j.claim_all() })) {
+                    *lock(&self.panic) = Some(payload);
+                }
+            }
             self.state.store(IDLE, Ordering::Release);
         }
     }
@@ -170,14 +177,14 @@ impl Worker {
     }
 
     /// Withdraws the offer if not taken, else waits until the job is done.
-    /// Returns whether the job panicked.
-    fn settle(&self) -> bool {
+    /// Returns the job's panic, if it panicked.
+    fn settle(&self) -> Option<Payload> {
         if self
             .state
             .compare_exchange(OFFERED, IDLE, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
         {
-            return false;
+            return None;
         }
         let mut spins = 0u32;
         while self.state.load(Ordering::Acquire) != IDLE {
@@ -187,7 +194,7 @@ impl Worker {
                 std::thread::yield_now();
             }
         }
-        self.panicked.load(Ordering::Relaxed)
+        lock(&self.panic).take()
     }
 }
 
@@ -260,15 +267,17 @@ impl Backoff {
 struct Settle<'a>(&'a [Arc<Worker>]);
 
 impl Settle<'_> {
-    fn run(&self) -> bool {
-        self.0.iter().fold(false, |p, w| w.settle() | p)
+    /// Settles every worker; returns the first panic among their jobs.
+    fn run(&self) -> Option<Payload> {
+        self.0.iter().fold(None, |first, w| first.or(w.settle()))
     }
 }
 
 impl Drop for Settle<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.run();
+            // This thread's own panic goes on; a worker's is dropped here.
+            drop(self.run());
         }
     }
 }
@@ -314,9 +323,10 @@ pub(crate) fn for_each(count: usize, f: &(dyn Fn(usize) + Sync)) {
     // SAFETY: `f` and `next` live on this frame.
     let ran = unsafe { job.claim_all() };
     let worked = Instant::now();
-    if settle.run() {
+    if let Some(payload) = settle.run() {
         drop(settle);
-        resume_unwind(std::boxed::Box::new("a pool task panicked"));
+        // The task's own panic, with its message, as if it ran here.
+        resume_unwind(payload);
     }
     let end = Instant::now();
     backoff.record(end, worked - start, end - worked, ran == count);
@@ -437,6 +447,37 @@ mod tests {
         lock(&POOL).backoff = Backoff::new();
         let me = std::thread::current().id();
         assert_eq!(*lock(&ran), [(0, me), (1, me)]);
+    }
+
+    /// A task that panics on a worker panics the caller with the task's own
+    /// payload (its message), as if it had run there. Retried until a worker
+    /// takes a task: another test may hold the pool, or the worker be slow
+    /// to wake.
+    #[test]
+    fn a_worker_panic_reaches_the_caller_with_its_message() {
+        let on_worker = || std::thread::current().name() == Some("deepinit-worker");
+        for _ in 0..50 {
+            lock(&POOL).backoff = Backoff::new();
+            let r = catch_unwind(|| {
+                for_each(2, &|i| {
+                    if on_worker() {
+                        panic!("task {i} fails on a worker");
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                });
+            });
+            if let Err(payload) = r {
+                let message = payload
+                    .downcast_ref::<std::string::String>()
+                    .map_or("", |m| m.as_str());
+                assert!(
+                    message.starts_with("task ") && message.ends_with(" fails on a worker"),
+                    "{message:?}"
+                );
+                return;
+            }
+        }
+        panic!("no task ran on a worker in 50 calls");
     }
 
     #[test]
