@@ -258,4 +258,17 @@ fn one_and_two_threads_give_identical_bits() {
         };
         assert_eq!(run(1), run(2), "{act:?}");
     }
+    // Any thread count: scratch memory for the threads the products can
+    // use, not one GEMM workspace per requested thread (usize::MAX
+    // overflowed the size, 2²⁴ failed to allocate 15 TB).
+    let run = |threads| {
+        let mut c = TrainConfig::new(vec![784, 32, 10]);
+        c.epochs = 1;
+        c.threads = threads;
+        let mut t = Trainer::new(c).unwrap();
+        t.run(&train, &test, &mut ()).unwrap();
+        bits(&t)
+    };
+    assert_eq!(run(1 << 24), run(1));
+    assert_eq!(run(usize::MAX), run(1));
 }

@@ -62,7 +62,7 @@ impl Workspace {
                 .collect(),
             delta: vec![0.0; max_batch * widest],
             delta_prev: vec![0.0; max_batch * widest],
-            gemm: vec![0.0; gemm_len * threads],
+            gemm: vec![0.0; gemm_len * gemm_threads(&sizes, max_batch, threads)],
             gemm_config: GemmConfig::default().with_threads(threads),
             sizes,
         }
@@ -383,6 +383,33 @@ impl Mlp {
                 .unwrap_or_else(|| unreachable!("row-major logits"));
             *out = u8::try_from(argmax(row)).unwrap_or_else(|_| unreachable!("≤ 256 outputs"));
         }
+    }
+}
+
+/// How many threads' GEMM workspace a network's products can use: at most
+/// `threads`, and no more than the largest product splits into (so a huge
+/// thread count allocates no more than a useful one).
+fn gemm_threads(sizes: &[usize], max_batch: usize, threads: usize) -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        use crate::gemm::threads::max_useful;
+        let useful = sizes
+            .windows(2)
+            .map(|w| {
+                let (i, o, b) = (w[0], w[1], max_batch);
+                // Forward b×i·i×o, weight gradient o×b·b×i, input gradient b×o·o×i.
+                max_useful(b, o, i)
+                    .max(max_useful(o, i, b))
+                    .max(max_useful(b, i, o))
+            })
+            .max()
+            .unwrap_or(1);
+        threads.min(useful)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        let _ = (sizes, max_batch, threads);
+        1
     }
 }
 
