@@ -137,6 +137,9 @@ pub(crate) type NarrowFn = unsafe fn(usize, &DirectA, super::Operand, &CTile);
 /// [`crate::gemm::sparse`]): row `i` has entries `starts[i] ..
 /// starts[i + 1]`, each a value of A and the offset of its B̃ row.
 #[derive(Clone, Copy)]
+// Only the x86-64 entry kernels read the lists; elsewhere no kernel set has
+// one, and the sparse path that builds them is never chosen.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) struct Lists<'a> {
     /// `rows + 1` increasing indices into `vals` and `offs`.
     pub starts: &'a [u32],
