@@ -378,6 +378,60 @@ fn owning_forms_match_gemm() {
     }
 }
 
+/// A small product (a side of C of at most 16, or at most 64³ terms) runs
+/// unpacked and asks only for that path's scratch, `kc·16 + 16` floats, so
+/// a firmware's matrix-vector products fit a small static buffer. Each
+/// kernel, with and without skipping zeros, runs in exactly that much
+/// (NaN-filled, and the floats past it untouched) and gives the reference
+/// bits.
+#[test]
+fn small_products_need_only_the_unpacked_scratch() {
+    use deepinit::gemm::SkipZeros;
+    assert_eq!(gemm_workspace_len(1, 784, 128), 196 * 16 + 16); // kc = 196
+    assert_eq!(gemm_workspace_len(4, 784, 256), 196 * 16 + 16);
+    assert_eq!(gemm_workspace_len(64, 64, 64), 64 * 16 + 16);
+    for (m, k, n) in [
+        (1, 784, 128),
+        (4, 784, 256),
+        (64, 64, 64),
+        (300, 5, 16),
+        (16, 300, 500),
+    ] {
+        let mut g = Gen((m * 7 + k * 3 + n) as u64);
+        // Zeros in both operands, so that skipping them has work to do.
+        let mut fill = |len: usize| -> Vec<f32> {
+            (0..len)
+                .map(|_| if g.f32() > 0.3 { g.f32() } else { 0.0 })
+                .collect()
+        };
+        let (a, b) = (fill(m * k), fill(k * n));
+        let av = deepinit::MatRef::from_row_major(&a, m, k).unwrap();
+        let bv = deepinit::MatRef::from_row_major(&b, k, n).unwrap();
+        let mut want = vec![0.0; m * n];
+        let cw = deepinit::MatMut::from_row_major(&mut want, m, n).unwrap();
+        gemm_naive(Precision::Portable, 1.0, av, bv, 0.0, cw);
+        let need = gemm_workspace_len(m, k, n);
+        for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
+            for skip in [SkipZeros::None, SkipZeros::A, SkipZeros::B] {
+                let config = GemmConfig::default()
+                    .with_kernel(kernel)
+                    .with_precision(Precision::Portable)
+                    .with_skip_zeros(skip);
+                let mut ws = vec![f32::NAN; need + 64];
+                let mut c = vec![0.0; m * n];
+                let cv = deepinit::MatMut::from_row_major(&mut c, m, n).unwrap();
+                gemm_with(&config, 1.0, av, bv, 0.0, cv, &mut ws[..need]);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&c), bits(&want), "{m}×{k}·{k}×{n} {kernel:?} {skip:?}");
+                assert!(
+                    ws[need..].iter().all(|x| x.is_nan()),
+                    "wrote past the workspace"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn kernel_names_round_trip() {
     for (k, name) in Kernel::ALL.into_iter().zip(["portable", "avx2", "avx512"]) {

@@ -137,8 +137,18 @@ impl Problem {
     }
 }
 
+/// Whether an `m×k · k×n` product runs on the direct path (no packing): a
+/// side of C of at most [`DIRECT_MAX_SIDE`], or a volume of at most
+/// [`DIRECT_MAX_VOLUME`]. [`gemm_workspace_len`] and the dispatch both ask
+/// this, so the size asked for is the size the path uses.
+const fn takes_direct(m: usize, n: usize, k: usize) -> bool {
+    let side = if m < n { m } else { n };
+    side <= DIRECT_MAX_SIDE || m.saturating_mul(n).saturating_mul(k) <= DIRECT_MAX_VOLUME
+}
+
 /// Scratch elements [`gemm`] needs for an `m×k · k×n` product on one thread
-/// (any kernel, any layout). [`gemm_with`] with `t` threads uses up to
+/// (any kernel, any layout): for small products (a side of C of at most 16,
+/// or at most 64³ multiply-adds) only the unpacked path's `kc·16 + 16`. [`gemm_with`] with `t` threads uses up to
 /// `t · gemm_workspace_len(m, k, n)` and fewer threads if given less.
 ///
 /// # Examples
@@ -152,6 +162,11 @@ pub const fn gemm_workspace_len(m: usize, k: usize, n: usize) -> usize {
         return 0;
     }
     let d = direct::workspace_len(k);
+    if takes_direct(m, n, k) {
+        // The only path such a product takes: a firmware's matrix-vector
+        // products need no room for packed panels.
+        return d;
+    }
     let p1 = blocked::workspace_len(m, k, n);
     let p2 = blocked::workspace_len(n, k, m);
     let s1 = sparse::workspace_len(m, k, n);
@@ -316,7 +331,7 @@ unsafe fn scale(p: &Problem) {
 /// As [`blocked::run`], with `ws` holding `threads` times the one-thread need.
 unsafe fn dispatch(ks: &kernel::Kernels, p: &Problem, ws: &mut [f32], threads: usize) {
     let (m, n, k) = (p.m, p.n, p.k);
-    if m.min(n) <= DIRECT_MAX_SIDE || m.saturating_mul(n).saturating_mul(k) <= DIRECT_MAX_VOLUME {
+    if takes_direct(m, n, k) {
         if let (Some(f), Some(q)) = (ks.narrow, narrow_orientation(p)) {
             // SAFETY: forwarded; q.n ≤ NARROW_COLS and q.a.cs == 1 by
             // construction; direct::workspace_len ≤ the one-thread need.

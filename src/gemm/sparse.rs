@@ -290,7 +290,11 @@ mod tests {
                     beta: self.beta,
                     skip: true,
                 };
-                let mut ws = vec![f32::NAN; crate::gemm::gemm_workspace_len(m, k, n)];
+                // Both paths' needs: `gemm_workspace_len` asks only for the
+                // unpacked path's on the small shapes, which `gemm` runs there.
+                let need =
+                    workspace_len(m, k, n).max(super::super::blocked::workspace_len(m, k, n));
+                let mut ws = vec![f32::NAN; need];
                 // SAFETY: p describes the buffers above (A's entries at
                 // i·ars + p·acs < a_len, B and C row-major with C's rows
                 // ldc apart), m, n, k ≥ 1, ws holds the one-thread need
