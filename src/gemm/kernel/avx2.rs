@@ -55,8 +55,10 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
 
 #[inline(always)]
 pub(super) fn madd<const FUSED: bool>(a: __m256, b: __m256, acc: __m256) -> __m256 {
-    // SAFETY: only called from functions compiled with avx2 and fma, which
-    // the dispatcher enabled after detecting them.
+    // SAFETY: `#[inline(always)]` puts this body into its callers, and
+    // after inlining every call lies in a function compiled with avx2 and
+    // fma, which the dispatcher runs only after detecting them (the entry
+    // kernels reach it through `Ymm::madd`, inline(always) too).
     unsafe {
         if FUSED {
             _mm256_fmadd_ps(a, b, acc)

@@ -76,8 +76,11 @@ pub(crate) fn kernels(fused: bool) -> Kernels {
 
 #[inline(always)]
 pub(super) fn madd<const FUSED: bool>(a: __m512, b: __m512, acc: __m512) -> __m512 {
-    // SAFETY: only called from functions compiled with avx512f, which the
-    // dispatcher enabled after detecting it.
+    // SAFETY: `#[inline(always)]` puts this body into its callers, and
+    // after inlining every call lies in a function compiled with avx512f,
+    // which the dispatcher runs only after detecting it: the kernels here,
+    // `accumulate` (inline(always), called only from `narrow_cols`), and
+    // the entry kernels through `Zmm::madd` (inline(always) too).
     unsafe {
         if FUSED {
             _mm512_fmadd_ps(a, b, acc)
@@ -164,11 +167,12 @@ unsafe fn store_tile<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: 
 #[inline(always)]
 unsafe fn store_tile_columns<const R: usize, const V: usize>(acc: &[[__m512; V]; R], t: &CTile) {
     let rows = mask(t.m);
-    // SAFETY: avx512f is enabled; every store and load is masked to the
-    // t.m rows of a column j < t.n, which lie inside the tile. For the
-    // columns in the high half the base pointer lies 8 floats before the
-    // column: only lanes 8.. (the column's rows) are accessed, and masked
-    // lanes never fault.
+    // SAFETY: avx512f is enabled. Each access is to column j < t.n at
+    // `t.ptr + j·t.cs`, whose t.m rows are contiguous (t.rs == 1) and
+    // inside the tile: with t.m == 8 a plain 8-float load and store cover
+    // exactly those rows; otherwise `store_masked` touches only the first
+    // t.m lanes. The high half of a transposed vector is moved to lanes
+    // 0..8 first, so every column starts at lane 0.
     unsafe {
         let alpha = _mm512_set1_ps(t.alpha);
         // Copied out first with constant indices: indexing `acc` by the
