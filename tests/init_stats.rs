@@ -89,9 +89,8 @@ fn moments(p: Params) -> (f64, f64, f64, Option<(f32, f32)>) {
     }
 }
 
-/// Checks the sample against the moments of `init` for `fans`.
-fn check_sample(init: Init, fans: Fans, values: &[f32]) -> Result<(), TestCaseError> {
-    let (mean, var, mu4, bounds) = moments(init.params(fans).unwrap());
+/// The sample mean and the (1/n) sample variance, in f64.
+fn sample_mean_var(values: &[f32]) -> (f64, f64) {
     let n = values.len() as f64;
     let m = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
     let v = values
@@ -99,6 +98,14 @@ fn check_sample(init: Init, fans: Fans, values: &[f32]) -> Result<(), TestCaseEr
         .map(|&x| (f64::from(x) - m).powi(2))
         .sum::<f64>()
         / n;
+    (m, v)
+}
+
+/// Checks the sample against the moments of `init` for `fans`.
+fn check_sample(init: Init, fans: Fans, values: &[f32]) -> Result<(), TestCaseError> {
+    let (mean, var, mu4, bounds) = moments(init.params(fans).unwrap());
+    let n = values.len() as f64;
+    let (m, v) = sample_mean_var(values);
     let se_mean = (var / n).sqrt();
     let se_var = ((mu4 - var * var) / n).sqrt();
     prop_assert!(
@@ -197,12 +204,7 @@ fn keras_truncated_normal_has_the_requested_variance() {
         let init = Init::variance_scaling(scale, mode, Distribution::TruncatedNormal);
         let values = filled(init, Fans::new(100, 2000), 200_000, 5);
         let n = values.len() as f64;
-        let m = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-        let v = values
-            .iter()
-            .map(|&x| (f64::from(x) - m).powi(2))
-            .sum::<f64>()
-            / n;
+        let (_, v) = sample_mean_var(&values);
         let k = want / var; // the standard variable's scale²
         let se = ((mu4 - var * var) * k * k / n).sqrt();
         assert!(
