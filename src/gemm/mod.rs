@@ -45,7 +45,7 @@ pub(crate) mod pool;
 mod select;
 pub(crate) mod sparse;
 #[cfg(feature = "parallel")]
-pub(crate) mod threads;
+mod threads;
 
 #[cfg(feature = "alloc")]
 pub use owned::{Gemm, gemm_alloc};
@@ -144,6 +144,24 @@ impl Problem {
 const fn takes_direct(m: usize, n: usize, k: usize) -> bool {
     let side = if m < n { m } else { n };
     side <= DIRECT_MAX_SIDE || m.saturating_mul(n).saturating_mul(k) <= DIRECT_MAX_VOLUME
+}
+
+/// The most threads [`gemm_with`] gives an `m×k · k×n` product when
+/// `threads` are configured: 1 on the direct path or without the `parallel`
+/// feature. A workspace of this many times [`gemm_workspace_len`] loses
+/// nothing, whatever `threads` is.
+pub(crate) fn useful_threads(m: usize, k: usize, n: usize, threads: usize) -> usize {
+    if takes_direct(m, n, k) {
+        return 1;
+    }
+    #[cfg(feature = "parallel")]
+    let useful = threads.clamp(1, threads::max_useful(m, n, k));
+    #[cfg(not(feature = "parallel"))]
+    let useful = {
+        let _ = threads;
+        1
+    };
+    useful
 }
 
 /// Scratch elements [`gemm`] needs for an `m×k · k×n` product on one thread

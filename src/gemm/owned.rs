@@ -52,15 +52,11 @@ impl Gemm {
     /// If `a.cols() != b.rows()` or `c` is not `a.rows() × b.cols()`.
     pub fn run(&mut self, alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: MatMut<'_>) {
         let config = self.config.unwrap_or_default();
+        let (m, k, n) = (a.rows(), a.cols(), b.cols());
         // Room for as many threads as the product can use, not the
         // configured count (which may be any number).
-        #[cfg(feature = "parallel")]
-        let threads = config
-            .threads
-            .clamp(1, super::threads::max_useful(a.rows(), b.cols(), a.cols()));
-        #[cfg(not(feature = "parallel"))]
-        let threads = 1;
-        let need = gemm_workspace_len(a.rows(), a.cols(), b.cols()).saturating_mul(threads);
+        let threads = super::useful_threads(m, k, n, config.threads);
+        let need = gemm_workspace_len(m, k, n).saturating_mul(threads);
         if self.workspace.len() < need {
             self.workspace.resize(need, 0.0);
         }

@@ -390,27 +390,16 @@ impl Mlp {
 /// `threads`, and no more than the largest product splits into (so a huge
 /// thread count allocates no more than a useful one).
 fn gemm_threads(sizes: &[usize], max_batch: usize, threads: usize) -> usize {
-    #[cfg(feature = "parallel")]
-    {
-        use crate::gemm::threads::max_useful;
-        let useful = sizes
-            .windows(2)
-            .map(|w| {
-                let (i, o, b) = (w[0], w[1], max_batch);
-                // Forward b×i·i×o, weight gradient o×b·b×i, input gradient b×o·o×i.
-                max_useful(b, o, i)
-                    .max(max_useful(o, i, b))
-                    .max(max_useful(b, i, o))
-            })
-            .max()
-            .unwrap_or(1);
-        threads.min(useful)
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        let _ = (sizes, max_batch, threads);
-        1
-    }
+    let useful = |m, k, n| crate::gemm::useful_threads(m, k, n, threads);
+    sizes
+        .windows(2)
+        .map(|w| {
+            let (i, o, b) = (w[0], w[1], max_batch);
+            // Forward b×i·i×o, weight gradient o×b·b×i, input gradient b×o·o×i.
+            useful(b, i, o).max(useful(o, b, i)).max(useful(b, o, i))
+        })
+        .max()
+        .unwrap_or(1)
 }
 
 /// Index of the first largest entry; a NaN never wins (0 if all are NaN).
