@@ -143,19 +143,16 @@ pub fn read_error(path: &str, e: &deepinit::checkpoint::CheckpointError) -> Fail
 /// Checks, before any work, that the files named by `flags` (those given)
 /// are not directories and lie in an existing directory where files can be
 /// written (a probe file is created and removed), that an existing file
-/// can be opened for writing, that a `--save` target is a regular file
-/// (saving renames a new file over it, which would replace a FIFO or a
-/// device), and that no two flags name the same file. A typo in `--json`
+/// can be opened for writing, that a `--save` target is one a checkpoint can
+/// replace (`deepinit::checkpoint::save_target`), and that no two flags name
+/// the same file. A typo in `--json`
 /// or `--save`, or a read-only directory, then costs nothing instead of a
 /// whole run.
 pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
     for (i, flag) in flags.iter().enumerate() {
         let Some(path) = given(m, flag) else { continue };
         let file = Path::new(path);
-        let dir = match file.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
+        let dir = parent_dir(file);
         if path.is_empty() || path.ends_with(std::path::is_separator) || file.is_dir() {
             return Err(Failure::input(format!(
                 "--{flag} {path:?} must name a file, not a directory"
@@ -167,12 +164,11 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
                 dir.display()
             )));
         }
-        if let Ok(meta) = std::fs::metadata(file) {
-            if *flag == "save" && !meta.is_file() {
-                return Err(Failure::input(format!(
-                    "--save {path} is not a regular file (a checkpoint replaces its file)"
-                )));
-            }
+        if *flag == "save" {
+            deepinit::checkpoint::save_target(file)
+                .map_err(|e| Failure::input(format!("--save {e}")))?;
+        }
+        if file.exists() {
             std::fs::OpenOptions::new()
                 .write(true)
                 .open(file)
@@ -202,13 +198,21 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
 pub fn same_file(a: &str, b: &str) -> bool {
     let full = |p: &str| {
         let p = Path::new(p);
-        let dir = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+        Some(
+            std::fs::canonicalize(parent_dir(p))
+                .ok()?
+                .join(p.file_name()?),
+        )
     };
     full(a).is_some_and(|x| Some(x) == full(b))
+}
+
+/// The directory a file path lies in (`.` for a bare name).
+fn parent_dir(file: &Path) -> &Path {
+    match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
 }
 
 /// Whether files can be written in `dir`: creates a probe file there and

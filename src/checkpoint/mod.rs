@@ -218,14 +218,22 @@ impl Checkpoint {
 
 /// The file [`Checkpoint::save`] replaces: `path` when it is a regular file
 /// or absent, the file a symbolic link at `path` points to (renaming over
-/// the link would replace the link), and an error for anything else.
-fn save_target(path: &Path) -> Result<PathBuf, CheckpointError> {
+/// the link would replace the link), and an error for anything else. A
+/// program can ask before long work whether a save to `path` could go
+/// through.
+///
+/// # Errors
+/// [`CheckpointError::Io`] when `path` is neither a regular file nor absent
+/// (a directory, FIFO, socket or device), is a link to none, or cannot be
+/// inspected.
+pub fn save_target(path: impl AsRef<Path>) -> Result<PathBuf, CheckpointError> {
+    let path = path.as_ref();
     let io = |source| CheckpointError::Io {
         path: path.into(),
         source,
     };
     let not_regular = || {
-        let what = "not a regular file (saving replaces the file it names)";
+        let what = "is not a regular file (saving replaces the file it names)";
         io(std::io::Error::new(std::io::ErrorKind::InvalidInput, what))
     };
     match fs::symlink_metadata(path) {
@@ -272,11 +280,7 @@ fn read_file(path: &Path) -> Result<Result<Checkpoint, CheckpointError>, ReadErr
     let layout = format::decode_layout(&head, file_len).map_err(ReadError::Format)?;
     // Reserve only what a regular file's length has confirmed; a stream's
     // header is unchecked, so its buffer grows with the bytes delivered.
-    let mut data = Vec::with_capacity(if file_len.is_some() {
-        layout.data_len as usize
-    } else {
-        0
-    });
+    let mut data = Vec::with_capacity(file_len.map_or(0, |_| layout.data_len as usize));
     // One byte more than expected reveals a file that grew meanwhile, or a
     // stream that goes on past the last tensor.
     file.take(layout.data_len + 1)
