@@ -149,7 +149,9 @@ const fn takes_direct(m: usize, n: usize, k: usize) -> bool {
 /// The most threads [`gemm_with`] gives an `m×k · k×n` product when
 /// `threads` are configured: 1 on the direct path or without the `parallel`
 /// feature. A workspace of this many times [`gemm_workspace_len`] loses
-/// nothing, whatever `threads` is.
+/// nothing, whatever `threads` is. (Used by the owning layers: the core
+/// takes the caller's workspace as it is.)
+#[cfg(feature = "alloc")]
 pub(crate) fn useful_threads(m: usize, k: usize, n: usize, threads: usize) -> usize {
     if takes_direct(m, n, k) {
         return 1;
