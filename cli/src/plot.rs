@@ -66,6 +66,9 @@ fn draw(rgb: &mut [u8], title: &str, lines: &[Line]) -> Result<(), Box<dyn std::
             .iter()
             .enumerate()
             .map(|(e, a)| ((e + 1) as f64, a * 100.0));
+        // A dot on every epoch's value, so that a curve of one point (a
+        // study of one epoch) shows too.
+        chart.draw_series(points.clone().map(|p| Circle::new(p, 3, color.filled())))?;
         chart
             .draw_series(LineSeries::new(points, color.stroke_width(2)))?
             .label(line.label.as_str())
@@ -167,6 +170,35 @@ mod tests {
             .flat_map(|r| std::iter::once(0).chain(r.iter().copied()))
             .collect();
         assert_eq!(raw, rows);
+    }
+
+    /// Pixels of `png` (drawn by [`accuracy_png`]) in the colour of line `i`.
+    fn pixels_of_line(png: &[u8], i: usize) -> usize {
+        let parts = chunks(png);
+        let mut raw = Vec::new();
+        flate2::read::ZlibDecoder::new(&parts[1].1[..])
+            .read_to_end(&mut raw)
+            .unwrap();
+        let c = Palette99::pick(i).to_rgba();
+        raw.chunks(WIDTH as usize * 3 + 1)
+            .flat_map(|r| r[1..].chunks(3))
+            .filter(|p| p == &[c.0, c.1, c.2])
+            .count()
+    }
+
+    #[test]
+    fn a_curve_of_one_epoch_is_drawn() {
+        let line = |accuracy: Vec<f64>| Line {
+            label: "he-normal".into(),
+            accuracy,
+        };
+        // The legend's sample alone, then with the one point.
+        let legend = pixels_of_line(&accuracy_png("t", &[line(vec![])]).unwrap(), 0);
+        let drawn = pixels_of_line(&accuracy_png("t", &[line(vec![0.95])]).unwrap(), 0);
+        assert!(
+            drawn >= legend + 20,
+            "{drawn} pixels against {legend} for the legend"
+        );
     }
 
     #[test]
