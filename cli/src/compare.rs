@@ -23,6 +23,8 @@ pub struct RunResult {
     pub seed: u64,
     pub epochs: Vec<EpochMetrics>,
     pub elapsed: Vec<f64>,
+    /// Seconds from the start of the run to its end (or its stop).
+    pub seconds: f64,
     pub sha: String,
     pub error: Option<String>,
 }
@@ -97,11 +99,7 @@ impl InitResult {
     }
 
     pub fn seconds(&self) -> f64 {
-        self.runs
-            .iter()
-            .map(|r| r.elapsed.last().copied().unwrap_or(0.0))
-            .sum::<f64>()
-            / self.runs.len() as f64
+        self.runs.iter().map(|r| r.seconds).sum::<f64>() / self.runs.len() as f64
     }
 }
 
@@ -233,6 +231,7 @@ fn run_one(
     Ok(RunResult {
         seed,
         epochs,
+        seconds: progress.seconds(),
         elapsed: progress.elapsed,
         sha: weights_sha256(trainer.model()),
         error,
@@ -254,9 +253,10 @@ fn write_outputs(
 ) -> Result<String, Failure> {
     let (text, md) = table(results);
     let json = metrics_json(s, results);
-    write(&out.join("metrics.json"), format!("{json}\n").as_bytes())?;
+    let [metrics, report, plot] = OUT_FILES;
+    write(&out.join(metrics), format!("{json}\n").as_bytes())?;
     write(
-        &out.join("report.md"),
+        &out.join(report),
         report_md(s, results, &md, data).as_bytes(),
     )?;
     let lines: Vec<Line> = results
@@ -274,7 +274,7 @@ fn write_outputs(
         s.seeds.len()
     );
     write(
-        &out.join("accuracy.png"),
+        &out.join(plot),
         &accuracy_png(&title, &lines).map_err(Failure::runtime)?,
     )?;
     if let Some(path) = given(m, "json") {
@@ -370,32 +370,78 @@ fn run_all(
         .collect()
 }
 
+/// The files a study writes into `--out`.
+const OUT_FILES: [&str; 3] = ["metrics.json", "report.md", "accuracy.png"];
+
 /// Runs `deepinit compare`.
 pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let s = study(m)?;
+    let limits = (
+        crate::limits(m, "train-limit")?,
+        crate::limits(m, "test-limit")?,
+    );
     let given_out = given(m, "out");
     let out = given_out.map_or_else(default_out, PathBuf::from);
     let made = prepare_out(&out, given_out.is_some())?;
-    // After `--out` exists: `--json` may name a file inside it.
-    crate::check_outputs(m, &["json"]).inspect_err(|_| remove_made(&made))?;
+    // Whatever stops the study before its outputs are written leaves
+    // nothing behind (`remove_made` removes only empty directories).
+    let result = run_study(m, &s, &out, limits);
+    if result.is_err() {
+        remove_made(&made);
+    }
+    let text = result?;
+    if !m.get_flag("quiet") {
+        say!("{}", text.trim_end());
+        say!(
+            "wrote {}/report.md, metrics.json, accuracy.png",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The study once `--out` exists: checks `--json`, loads the data, trains
+/// every run and writes the outputs; returns the table.
+fn run_study(
+    m: &ArgMatches,
+    s: &Study,
+    out: &Path,
+    (train_limit, test_limit): (Option<usize>, Option<usize>),
+) -> Result<String, Failure> {
+    // After `--out` exists: `--json` may name a file inside it, though not
+    // the report or the plot (`metrics.json` gets the same text).
+    crate::check_outputs(m, &["json"])?;
+    if let Some(json) = given(m, "json")
+        && let Some(file) = OUT_FILES[1..]
+            .iter()
+            .find(|f| crate::same_file(json, &out.join(f).to_string_lossy()))
+    {
+        return Err(Failure::input(format!(
+            "--json {json} names the {file} the study writes into --out"
+        )));
+    }
     let data = crate::data::load(
         m.get_flag("verify-data"),
         given(m, "data"),
-        crate::limits(m, "train-limit")?,
-        crate::limits(m, "test-limit")?,
-    )
-    .and_then(|data| {
-        if data.train.rows * data.train.cols != s.layers[0] || data.train.classes != 10 {
-            return Err(Failure::input(
-                "compare's networks take 784 pixels and 10 classes; the data differs".into(),
-            ));
-        }
-        Ok(data)
-    })
-    .inspect_err(|_| remove_made(&made))?;
-    let quiet = m.get_flag("quiet");
-    let mode = Mode::detect(quiet);
-    let mut runs = run_all(&s, &data, mode)?.into_iter();
+        train_limit,
+        test_limit,
+    )?;
+    if data.train.rows * data.train.cols != s.layers[0] || data.train.classes != 10 {
+        return Err(Failure::input(
+            "compare's networks take 784 pixels and 10 classes; the data differs".into(),
+        ));
+    }
+    // Checked here, not in the first run: with `--jobs` the others would
+    // have started.
+    let batch = TrainConfig::new(s.layers.clone()).batch_size;
+    if data.train.len < batch {
+        return Err(Failure::input(format!(
+            "the training set has {} images, fewer than one batch of {batch}",
+            data.train.len
+        )));
+    }
+    let mode = Mode::detect(m.get_flag("quiet"));
+    let mut runs = run_all(s, &data, mode)?.into_iter();
     let results: Vec<InitResult> = s
         .inits
         .iter()
@@ -405,13 +451,5 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
             runs: runs.by_ref().take(s.seeds.len()).collect(),
         })
         .collect();
-    let text = write_outputs(m, &out, &s, &results, &data)?;
-    if !quiet {
-        say!("{}", text.trim_end());
-        say!(
-            "wrote {}/report.md, metrics.json, accuracy.png",
-            out.display()
-        );
-    }
-    Ok(())
+    write_outputs(m, out, s, &results, &data)
 }

@@ -9,6 +9,7 @@ use deepinit::train::evaluate;
 /// Runs `deepinit eval`.
 pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     crate::check_outputs(m, &["json"])?;
+    crate::refuse_overwrite(m, "json", "model")?;
     let path =
         given(m, "model").ok_or_else(|| Failure::input("--model PATH is required".into()))?;
     let ckpt = Checkpoint::load(path).map_err(|e| crate::read_error(path, &e))?;

@@ -110,7 +110,8 @@ const MAX_THREADS: usize = 256;
 
 /// `--train-limit` / `--test-limit`.
 pub fn limits(m: &ArgMatches, id: &str) -> Result<Option<usize>, Failure> {
-    let n = parse_given(m, id, |s| spec::parse_count(s, id))?;
+    let flag = format!("--{id}");
+    let n = parse_given(m, id, |s| spec::parse_count(s, &flag))?;
     if n == Some(0) {
         return Err(Failure::input(format!("--{id} must be at least 1")));
     }
@@ -193,18 +194,38 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Whether two paths name one file: the same name in the same directory
-/// (after resolving the directories), whether or not the file exists yet.
+/// Whether two paths name one file: when both exist, the same file (on Unix
+/// the same device and inode, so a symbolic or hard link to it counts);
+/// otherwise the same name in the same directory after resolving links.
 pub fn same_file(a: &str, b: &str) -> bool {
+    #[cfg(unix)]
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt as _;
+        return (x.dev(), x.ino()) == (y.dev(), y.ino());
+    }
     let full = |p: &str| {
-        let p = Path::new(p);
-        Some(
-            std::fs::canonicalize(parent_dir(p))
-                .ok()?
-                .join(p.file_name()?),
-        )
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let p = Path::new(p);
+            Some(
+                std::fs::canonicalize(parent_dir(p))
+                    .ok()?
+                    .join(p.file_name()?),
+            )
+        })
     };
     full(a).is_some_and(|x| Some(x) == full(b))
+}
+
+/// Refuses an output flag `out` that names the file an input flag `input`
+/// reads (e.g. `--json` over the `--model` it evaluates): writing it would
+/// destroy the input.
+pub fn refuse_overwrite(m: &ArgMatches, out: &str, input: &str) -> Result<(), Failure> {
+    match (given(m, out), given(m, input)) {
+        (Some(o), Some(i)) if same_file(o, i) => Err(Failure::input(format!(
+            "--{out} and --{input} name the same file {o} (the output would replace the {input})"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The directory a file path lies in (`.` for a bare name).

@@ -63,6 +63,11 @@ impl Progress {
         }
     }
 
+    /// Seconds since the run started.
+    pub fn seconds(&self) -> f64 {
+        self.run_start.elapsed().as_secs_f64()
+    }
+
     /// Shows this run's bars among `bars` (other runs' bars stay on screen
     /// beside it) instead of alone.
     pub fn share(&mut self, bars: Option<&MultiProgress>) {

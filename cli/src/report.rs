@@ -83,6 +83,7 @@ fn run_json(r: &InitResult, run: &RunResult) -> Json {
             Json::Arr(run.epochs.iter().map(crate::train::epoch_json).collect()),
         ),
         ("elapsed_seconds", nums(run.elapsed.iter().copied())),
+        ("seconds", Json::Num(run.seconds)),
         ("weights_sha256", Json::str(run.sha.as_str())),
         ("error", error),
     ])

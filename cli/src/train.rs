@@ -133,13 +133,7 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer, Vec<EpochMetrics>), F
     let epochs = parse_given(m, "epochs", |s| parse_count(s, "--epochs"))?.unwrap_or(15);
     let threads = crate::threads(m)?;
     crate::check_outputs(m, &["save", "json"])?;
-    if let (Some(json), Some(ckpt)) = (given(m, "json"), given(m, "resume"))
-        && crate::same_file(json, ckpt)
-    {
-        return Err(Failure::input(format!(
-            "--json and --resume name the same file {json} (the JSON would replace the checkpoint)"
-        )));
-    }
+    crate::refuse_overwrite(m, "json", "resume")?;
     let resume = match given(m, "resume") {
         Some(path) => Some((
             path,

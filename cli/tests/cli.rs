@@ -472,6 +472,39 @@ fn output_paths_are_checked_before_any_work() {
     args.extend(data);
     assert_bad_input(&args, "/nonexistent-deepinit-data");
     assert!(!dir.join("new").exists(), "new/ left behind");
+    // So it is when a later flag is bad, and a --json that would replace
+    // the report or the plot the study writes is refused.
+    for (flag, value, expected) in [
+        ("--train-limit", "0", "--train-limit must be at least 1"),
+        (
+            "--test-limit",
+            "x",
+            "--test-limit must be a non-negative integer",
+        ),
+        (
+            "--json",
+            "new/sub/report.md",
+            "names the report.md the study writes",
+        ),
+        (
+            "--json",
+            "new/sub/accuracy.png",
+            "names the accuracy.png the study writes",
+        ),
+    ] {
+        let value = if flag == "--json" {
+            dir.join(value).display().to_string()
+        } else {
+            value.to_owned()
+        };
+        let mut args = vec!["compare", "--out", s(&deep), flag, &value];
+        args.extend(data);
+        assert_bad_input(&args, expected);
+        assert!(
+            !dir.join("new").exists(),
+            "{flag} {value}: new/ left behind"
+        );
+    }
     let mut args = vec!["compare", "--out", ""];
     args.extend(data);
     assert_bad_input(&args, "names no directory");
@@ -491,6 +524,30 @@ fn output_paths_are_checked_before_any_work() {
     let mut args = vec!["train", "--resume", s(&ckpt), "--json", s(&ckpt)];
     args.extend(data);
     assert_bad_input(&args, "--json and --resume name the same file");
+    let mut args = vec!["eval", "--model", s(&ckpt), "--json", s(&ckpt)];
+    args.extend(data);
+    assert_bad_input(&args, "--json and --model name the same file");
+    // The same file under another name: a symbolic or a hard link to it.
+    #[cfg(unix)]
+    for (kind, link) in [
+        ("symbolic", dir.join("sym.json")),
+        ("hard", dir.join("hard.json")),
+    ] {
+        if kind == "symbolic" {
+            std::os::unix::fs::symlink(&ckpt, &link).unwrap();
+        } else {
+            std::fs::hard_link(&ckpt, &link).unwrap();
+        }
+        let mut args = vec!["train", "--resume", s(&ckpt), "--json", s(&link)];
+        args.extend(data);
+        assert_bad_input(&args, "--json and --resume name the same file");
+        let mut args = vec!["eval", "--model", s(&link), "--json", s(&ckpt)];
+        args.extend(data);
+        assert_bad_input(&args, "--json and --model name the same file");
+        let mut args = vec!["train", "--save", s(&ckpt), "--json", s(&link)];
+        args.extend(data);
+        assert_bad_input(&args, "--save and --json name the same file");
+    }
     assert_eq!(std::fs::read(&ckpt).unwrap(), b"kept");
     // --save onto something that is not a regular file: renaming over it
     // would replace it.

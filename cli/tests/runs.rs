@@ -196,6 +196,42 @@ fn compare_reports_diverged_runs() {
     );
     let metrics = std::fs::read_to_string(out_dir.join("metrics.json")).unwrap();
     assert_eq!(fields(&metrics, "diverged_runs"), ["1", "0"]);
+    // The diverged init's seconds are those its run took until it stopped.
+    let seconds: f64 = fields(&metrics, "seconds")[0].parse().unwrap();
+    assert!(seconds > 0.0, "{seconds} s for the diverged init");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A training set smaller than one batch is refused before any run starts,
+/// and the new `--out` is removed.
+#[test]
+fn compare_refuses_less_than_one_batch() {
+    let dir = scratch("compare-small");
+    let out_dir = dir.join("out");
+    let out = deepinit(&[
+        "compare",
+        "--inits",
+        "he-normal",
+        "--seeds",
+        "1,2",
+        "--train-limit",
+        "50",
+        "--out",
+        s(&out_dir),
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the training set has 50 images, fewer than one batch of 100"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("[1/2]"),
+        "a run started: {}",
+        out.stderr
+    );
+    assert!(!out_dir.exists(), "--out left behind");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
