@@ -95,6 +95,14 @@ fn non_finite_or_negative_parameters() {
     invalid(Init::xavier_uniform(-1.0), "gain");
     invalid(Init::sparse(0.5, -0.1), "std");
     invalid(Init::uniform(-f32::MAX, f32::MAX), "high - low");
+    // A finite gain whose range ±√3·gain·√(2/(fan_in + fan_out)) is wider
+    // than f32 holds (it filled NaN, low + ∞·u); the largest that fits works.
+    invalid(Init::xavier_uniform(f32::MAX), "gain");
+    let widest = f32::MAX / 3.0f32.sqrt();
+    assert_eq!(
+        fill(Init::xavier_uniform(widest * 0.999), Fans::new(4, 4), 16),
+        Ok(())
+    );
     // A zero std is a valid (constant) normal.
     assert_eq!(fill(Init::normal(3.0, 0.0), Fans::new(1, 1), 4), Ok(()));
 }

@@ -166,7 +166,8 @@ impl Init {
     ///
     /// - [`InitError::ZeroFan`] if the initializer uses a fan that is zero;
     /// - [`InitError::InvalidParameter`] for a NaN/∞ parameter, a negative std,
-    ///   gain or scale, a zero truncated-normal std or variance-scaling scale;
+    ///   gain or scale, a zero truncated-normal std or variance-scaling scale,
+    ///   a Xavier gain so large that its range is wider than f32 holds;
     /// - [`InitError::EmptyRange`] if low ≥ high;
     /// - [`InitError::NegligibleMass`] for truncation bounds holding a mass below
     ///   `f64::MIN_POSITIVE`;
@@ -174,7 +175,9 @@ impl Init {
     /// - [`InitError::LengthMismatch`] if eye, sparse or orthogonal get a buffer
     ///   whose length is not fan_out · fan_in; [`InitError::Overflow`].
     ///
-    /// `out` is left untouched on error.
+    /// `out` is left untouched on error. A normal std so large that
+    /// `mean + std·z` leaves f32's range (beyond ~10³⁷) gives ±∞ for those
+    /// draws, as in PyTorch.
     ///
     /// # Examples
     ///

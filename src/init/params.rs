@@ -249,13 +249,15 @@ impl Kind {
             Kind::VarianceScaling { scale, mode, dist } => {
                 check(init, "scale", scale, POSITIVE)?;
                 let fan = fans.nonzero(init)?.fan(mode);
+                // √(s) of an f32 scale: always finite.
                 Ok(variance_scaling(f64::from(scale) / fan.max(1.0), dist))
             }
             Kind::Xavier { gain, dist } => {
                 check(init, "gain", gain, NON_NEGATIVE)?;
                 let fans = fans.nonzero(init)?;
                 let sum = fans.fan_in as f64 + fans.fan_out as f64;
-                Ok(from_std(f64::from(gain) * libm::sqrt(2.0 / sum), dist))
+                let params = from_std(f64::from(gain) * libm::sqrt(2.0 / sum), dist);
+                representable(init, "gain", gain, params)
             }
             Kind::Kaiming { nl, mode, dist } => {
                 if let Nonlinearity::LeakyRelu(slope) = nl {
@@ -275,6 +277,38 @@ impl Kind {
                 Ok(Params::Orthogonal { gain })
             }
         }
+    }
+}
+
+/// What a gain or scale must be beyond finite: small enough that the bound,
+/// std and range's width it resolves to are finite in f32.
+const REPRESENTABLE: &str = "small enough for the resolved bounds and std to be finite in f32";
+
+/// `params`, resolved from parameter `name` = `value`, if f32 holds them: a
+/// uniform range of infinite width would fill NaN (`low + ∞·u`), an
+/// infinite std ±∞.
+fn representable(
+    init: &'static str,
+    name: &'static str,
+    value: f32,
+    params: Params,
+) -> Result<Params, InitError> {
+    let finite = match params {
+        Params::Uniform { low, high } | Params::TruncatedNormal { low, high, .. } => {
+            (high - low).is_finite()
+        }
+        Params::Normal { std, .. } => std.is_finite(),
+        _ => true,
+    };
+    if finite {
+        Ok(params)
+    } else {
+        Err(InitError::InvalidParameter {
+            init,
+            name,
+            value,
+            expected: REPRESENTABLE,
+        })
     }
 }
 
