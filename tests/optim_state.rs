@@ -116,6 +116,23 @@ fn invalid_hyper_parameters_are_refused() {
             weight_decay: -1.0,
             ..SgdConfig::new(0.1)
         }),
+        // Finite in f64 but ∞ in f32, where the updates run; an lr that is
+        // 0 in f32 would never move anything.
+        OptimizerConfig::Adam(AdamConfig::new(1e300)),
+        OptimizerConfig::Adam(AdamConfig::new(1e-50)),
+        OptimizerConfig::Sgd(SgdConfig::new(1e39)),
+        OptimizerConfig::Adam(AdamConfig {
+            weight_decay: 1e300,
+            ..AdamConfig::default()
+        }),
+        OptimizerConfig::Adam(AdamConfig {
+            eps: 1e39,
+            ..AdamConfig::default()
+        }),
+        OptimizerConfig::Sgd(SgdConfig {
+            momentum: 1e300,
+            ..SgdConfig::new(0.1)
+        }),
     ];
     for cfg in bad {
         let err = Optimizer::new(cfg, &[1]).unwrap_err();
@@ -186,6 +203,65 @@ fn adam_without_eps_flushes_nothing() {
     // Every second moment is kept, eight of them below 2⁻¹⁰⁰ ≈ 7.89e-31.
     assert!(v.iter().all(|&v| v > 0.0), "{v:?}");
     assert_eq!(v.iter().filter(|&&v| v < 7.8e-31).count(), 8, "{v:?}");
+}
+
+/// With ε = 0 a parameter whose second moment is 0 stays where it is: one
+/// that has had no gradient (0/0 made it NaN, and a NaN loss followed on
+/// MNIST, whose border pixels are always 0) and one whose gradient's square
+/// underflows f32 (m/0 made it ±∞). The others take the same steps as when
+/// they are updated alone, in the SIMD lanes and the scalar tail.
+#[test]
+fn adam_without_eps_leaves_parameters_without_second_moment() {
+    let cfg = OptimizerConfig::Adam(AdamConfig {
+        eps: 0.0,
+        ..AdamConfig::new(0.01)
+    });
+    let n = 37;
+    let g: Vec<f32> = (0..n)
+        .map(|i| match i % 5 {
+            0 => 0.0,
+            1 => 1e-30 * if i % 2 == 0 { 1.0 } else { -1.0 },
+            _ => (i as f32 - 18.5) * 0.01,
+        })
+        .collect();
+    let moved: Vec<usize> = (0..n).filter(|i| i % 5 > 1).collect();
+    let mut opt = Optimizer::new(cfg, &[n]).unwrap();
+    let mut p = vec![0.5f32; n];
+    // The moved ones alone: the steps they must take.
+    let mut alone = Optimizer::new(cfg, &[moved.len()]).unwrap();
+    let g_alone: Vec<f32> = moved.iter().map(|&i| g[i]).collect();
+    let mut p_alone = vec![0.5f32; moved.len()];
+    for _ in 0..3 {
+        opt.step([(&mut p[..], &g[..])]);
+        alone.step([(&mut p_alone[..], &g_alone[..])]);
+    }
+    for i in (0..n).filter(|i| i % 5 <= 1) {
+        assert_eq!(p[i], 0.5, "parameter {i} (g = {:e}) moved", g[i]);
+    }
+    let got: Vec<u32> = moved.iter().map(|&i| p[i].to_bits()).collect();
+    let want: Vec<u32> = p_alone.iter().map(|x| x.to_bits()).collect();
+    assert_eq!(got, want);
+    assert!(p_alone.iter().all(|&x| x != 0.5));
+}
+
+/// A call with a parameter missing panics before anything is updated.
+#[test]
+fn a_bad_step_changes_nothing() {
+    let cfg = OptimizerConfig::Sgd(SgdConfig {
+        momentum: 0.9,
+        ..SgdConfig::new(0.1)
+    });
+    let mut opt = Optimizer::new(cfg, &[2, 3]).unwrap();
+    let before = opt.clone();
+    let mut p = [1.0f32; 2];
+    let g = [1.0f32; 2];
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        opt.step([(&mut p[..], &g[..])]);
+    }));
+    assert!(result.is_err(), "one of two parameters was accepted");
+    assert_eq!(p, [1.0; 2]);
+    assert_eq!(opt, before);
+    assert_eq!(opt.steps(), 0);
 }
 
 /// Adam splits parameters of ≥ 2¹⁶ entries over two threads (feature

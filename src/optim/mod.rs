@@ -18,7 +18,10 @@
 //! first step with the default ε = 10⁻⁸ and β₂ = 0.999): a flushed first
 //! moment changes an update by less than `lr·2⁻⁶⁸`, a flushed second moment
 //! its denominator by less than 2⁻¹⁸ of itself. With a smaller ε (ε = 0 is
-//! allowed) nothing is flushed, where `m/√v` alone sets the step. The tests match
+//! allowed) nothing is flushed, where `m/√v` alone sets the step; with
+//! `ε√(1 − β₂ᵗ)` = 0 in f32, a parameter whose `v` is 0 (no gradient yet, or
+//! gradients below ~10⁻²³ whose squares underflow) stays in place, where
+//! the step would be 0/0 or m/0 (PyTorch gives NaN or ±∞). The tests match
 //! PyTorch 2.15 to about an ulp per step.
 //! The whole state (step count and one buffer per parameter and slot) can be
 //! exported with [`Optimizer::state`] and restored with
@@ -123,20 +126,24 @@ impl OptimizerConfig {
             OptimizerConfig::Sgd(c) => (c.lr, c.weight_decay),
             OptimizerConfig::Adam(c) => (c.lr, c.weight_decay),
         };
-        if !(lr > 0.0 && lr.is_finite()) {
+        // The updates run in f32: a value is finite (and lr positive) once
+        // cast, or it would turn the parameters to ±∞ or NaN (or leave them
+        // in place) at the first step.
+        let f32_finite = |x: f64| (x as f32).is_finite();
+        if !(lr > 0.0 && f32_finite(lr) && lr as f32 > 0.0) {
             return bad("lr", lr);
         }
-        if !(wd >= 0.0 && wd.is_finite()) {
+        if !(wd >= 0.0 && f32_finite(wd)) {
             return bad("weight_decay", wd);
         }
         match *self {
-            OptimizerConfig::Sgd(c) if !(c.momentum >= 0.0 && c.momentum.is_finite()) => {
+            OptimizerConfig::Sgd(c) if !(c.momentum >= 0.0 && f32_finite(c.momentum)) => {
                 bad("momentum", c.momentum)
             }
             OptimizerConfig::Sgd(c) if c.nesterov && c.momentum == 0.0 => bad("momentum", 0.0),
             OptimizerConfig::Adam(c) if !(0.0..1.0).contains(&c.beta1) => bad("beta1", c.beta1),
             OptimizerConfig::Adam(c) if !(0.0..1.0).contains(&c.beta2) => bad("beta2", c.beta2),
-            OptimizerConfig::Adam(c) if !(c.eps >= 0.0 && c.eps.is_finite()) => bad("eps", c.eps),
+            OptimizerConfig::Adam(c) if !(c.eps >= 0.0 && f32_finite(c.eps)) => bad("eps", c.eps),
             _ => Ok(()),
         }
     }
@@ -169,7 +176,8 @@ impl Optimizer {
     ///
     /// # Errors
     /// [`OptimError::InvalidHyperParameter`] for lr ≤ 0, negative decay or
-    /// momentum, Nesterov without momentum, β outside [0, 1), negative ε, NaN/∞.
+    /// momentum, Nesterov without momentum, β outside [0, 1), negative ε, NaN/∞,
+    /// or a value that is ∞ in f32 (lr also one that is 0 in f32).
     ///
     /// # Examples
     /// ```
@@ -219,20 +227,28 @@ impl Optimizer {
     /// (e.g. [`crate::mlp::Mlp::params_and_grads`]).
     ///
     /// # Panics
-    /// If the number of pairs or a length differs from the construction.
+    /// If the number of pairs or a length differs from the construction;
+    /// then nothing has been updated (the pairs are checked first).
     pub fn step<'a, I>(&mut self, params: I)
     where
         I: IntoIterator<Item = (&'a mut [f32], &'a [f32])>,
     {
+        let params: Vec<(&mut [f32], &[f32])> = params.into_iter().collect();
+        assert_eq!(
+            params.len(),
+            self.lens.len(),
+            "optimizer: wrong number of parameters"
+        );
+        for (i, ((p, g), &len)) in params.iter().zip(&self.lens).enumerate() {
+            assert!(
+                p.len() == len && g.len() == len,
+                "optimizer: parameter {i} has another length"
+            );
+        }
         self.step += 1;
         let t = self.step;
-        let mut count = 0;
         let slots = self.config.slot_names().len();
         for (i, (p, g)) in params.into_iter().enumerate() {
-            assert!(
-                i < self.lens.len() && p.len() == self.lens[i] && g.len() == p.len(),
-                "optimizer: parameter {i} has another length or count"
-            );
             let bufs = &mut self.buffers[i * slots..(i + 1) * slots];
             match self.config {
                 OptimizerConfig::Adam(c) => {
@@ -251,13 +267,7 @@ impl Optimizer {
                     kernels::sgd(p, g, bufs.first_mut().map(|b| &mut b[..]), s);
                 }
             }
-            count += 1;
         }
-        assert_eq!(
-            count,
-            self.lens.len(),
-            "optimizer: wrong number of parameters"
-        );
     }
 }
 

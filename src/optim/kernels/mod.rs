@@ -46,6 +46,10 @@ pub(super) fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: Ad
         g.len() == n && m.len() == n && v.len() == n,
         "adam: lengths differ"
     );
+    if s.eps * s.bc2_sqrt == 0.0 {
+        adam_without_eps(p, g, m, v, s);
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     let (p, g, m, v) = {
         let done = x86::adam(p, g, m, v, &s);
@@ -96,6 +100,23 @@ fn adam_wide(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: AdamScal
         *v = flush(*v * s.beta2 + s.one_minus_beta2 * g * g, s.flush_below);
         let denom = libm::sqrtf(*v) + s.eps * s.bc2_sqrt;
         *p += (s.neg_step_size * s.bc2_sqrt) * *m / denom;
+    }
+}
+
+/// [`adam`] when `ε√(1 − β₂ᵗ)` is 0 in f32: the same operations (hence the
+/// same bits), except that a parameter whose `√v` is 0 is not moved. Its
+/// step would be 0/0 = NaN (no gradient yet) or m/0 = ±∞ (gradients whose
+/// squares underflow), where any ε > 0 gives 0 or a finite step.
+fn adam_without_eps(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: AdamScalars) {
+    let step = s.neg_step_size * s.bc2_sqrt;
+    for (((p, m), v), &g) in p.iter_mut().zip(m).zip(v).zip(g) {
+        let g = decayed(g, *p, s.weight_decay);
+        *m = flush(*m + s.one_minus_beta1 * (g - *m), s.flush_below);
+        *v = flush(*v * s.beta2 + s.one_minus_beta2 * g * g, s.flush_below);
+        let denom = libm::sqrtf(*v);
+        if denom != 0.0 {
+            *p += step * *m / denom;
+        }
     }
 }
 
