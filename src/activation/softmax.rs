@@ -143,7 +143,9 @@ pub fn log_softmax(x: &mut [f32], cols: usize) {
 /// Mean softmax cross-entropy of the row-major `logits` (`labels.len()` rows ×
 /// `classes`) against integer `labels`; writes `∂loss/∂logits` =
 /// `(softmax − onehot) / rows` into `grad` and returns the mean loss
-/// (accumulated in f64, log-sum-exp form, finite for finite logits).
+/// (accumulated in f64, log-sum-exp form: finite for finite logits unless
+/// a row's loss passes `f32::MAX`, as for logits `[f32::MAX, −f32::MAX]`
+/// and label 1).
 /// With no rows the loss is 0.
 ///
 /// # Panics
