@@ -171,6 +171,33 @@ fn forward_matches_reference_and_workspace_serves_smaller_batches() {
     }
 }
 
+/// A workspace whose buffers cannot be allocated is an error: sizes that
+/// overflow, more than `isize::MAX` bytes, or (on 64-bit targets) a batch of
+/// 2⁴⁰ rows of 4096 values, petabytes no allocator gives.
+#[test]
+fn workspaces_too_large_to_allocate_are_errors() {
+    let net = Mlp::new(
+        &[2, 4096, 2],
+        Activation::Relu,
+        &Init::constant(0.0),
+        &BiasInit::Zeros,
+        &mut rng(1),
+    )
+    .unwrap();
+    let mut batches = vec![usize::MAX, isize::MAX as usize / 4 / 4096 + 1];
+    if cfg!(target_pointer_width = "64") {
+        batches.push(1 << (usize::BITS - 24));
+    }
+    for max_batch in batches {
+        assert_eq!(
+            Workspace::try_with_threads(&net, max_batch, 1).unwrap_err(),
+            MlpError::WorkspaceTooLarge { max_batch },
+        );
+    }
+    let ws = Workspace::try_with_threads(&net, 3, 1).unwrap();
+    assert_eq!(ws.max_batch(), 3);
+}
+
 #[test]
 fn evaluate_batch_counts_argmax_hits() {
     // One layer, identity weights: the logits are the inputs themselves.

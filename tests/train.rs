@@ -6,10 +6,12 @@
 mod common;
 
 use deepinit::init::Init;
+use deepinit::mlp::MlpError;
 use deepinit::mnist::Dataset;
 use deepinit::optim::{OptimizerConfig, SgdConfig};
 use deepinit::train::{
     BatchProgress, DatasetMismatch, EpochMetrics, Observer, TrainConfig, TrainError, Trainer,
+    evaluate,
 };
 
 fn small() -> (Dataset, Dataset) {
@@ -234,6 +236,47 @@ fn datasets_that_do_not_fit_are_typed_errors() {
         Trainer::new(zero).unwrap_err(),
         TrainError::ZeroSize { what: "batch_size" }
     ));
+    // An empty test set has no mean loss or accuracy (they read as 0).
+    let (_, mut empty) = common::mnist(1, 1);
+    (empty.len, empty.images, empty.labels) = (0, Vec::new(), Vec::new());
+    let empty_test = TrainError::Dataset {
+        split: "test",
+        reason: DatasetMismatch::Empty,
+    };
+    assert_eq!(
+        t.train_epoch(&train, &empty, &mut ()).unwrap_err(),
+        empty_test
+    );
+    assert_eq!(
+        evaluate(t.model(), &empty).unwrap_err(),
+        TrainError::Dataset {
+            split: "evaluation",
+            reason: DatasetMismatch::Empty
+        }
+    );
+    assert!(evaluate(t.model(), &test).is_ok());
+}
+
+/// A batch size whose buffers cannot be allocated is an error, not a panic
+/// (the sizes overflowed) or an abort (the allocation failed): `usize::MAX`
+/// as "the whole set", a batch of 784-pixel rows over `isize::MAX` bytes,
+/// and (on 64-bit targets) one of 2⁵⁰ rows, petabytes no allocator gives.
+#[test]
+fn batches_too_large_to_allocate_are_typed_errors() {
+    let over_isize = isize::MAX as usize / 4 / 784 + 1;
+    let mut batches = vec![usize::MAX, over_isize];
+    if cfg!(target_pointer_width = "64") {
+        batches.push(1 << (usize::BITS - 14));
+    }
+    for batch in batches {
+        let mut c = config();
+        c.batch_size = batch;
+        assert_eq!(
+            Trainer::new(c).unwrap_err(),
+            TrainError::Model(MlpError::WorkspaceTooLarge { max_batch: batch }),
+            "batch {batch}"
+        );
+    }
 }
 
 /// Two threads split the large products by rows or columns of C (never over

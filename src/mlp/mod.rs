@@ -81,6 +81,12 @@ pub enum MlpError {
         /// Index of the layer.
         layer: usize,
     },
+    /// The buffers of a [`Workspace`] for batches of `max_batch` rows
+    /// cannot be allocated.
+    WorkspaceTooLarge {
+        /// The batch size asked for.
+        max_batch: usize,
+    },
 }
 
 impl fmt::Display for MlpError {
@@ -105,6 +111,10 @@ impl fmt::Display for MlpError {
             MlpError::TooLarge { layer } => {
                 write!(f, "layer {layer}'s weights exceed the addressable memory")
             }
+            MlpError::WorkspaceTooLarge { max_batch } => write!(
+                f,
+                "the buffers for batches of {max_batch} cannot be allocated"
+            ),
         }
     }
 }

@@ -1,10 +1,9 @@
 //! Forward and backward passes of an [`Mlp`] on a batch, with every buffer in a
 //! reusable [`Workspace`] (see the module docs of [`crate::mlp`] for the math).
 
-use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Dense, Mlp};
+use super::{Dense, Mlp, MlpError};
 use crate::activation::{self, Activation};
 use crate::gemm::{GemmConfig, SkipZeros, gemm_with, gemm_workspace_len};
 use crate::mat::{MatMut, MatRef};
@@ -36,8 +35,23 @@ impl Workspace {
     /// every thread count (see [`crate::gemm`]).
     ///
     /// # Panics
-    /// If `threads == 0`.
+    /// If `threads == 0`, or where [`Workspace::try_with_threads`] fails.
     pub fn with_threads(mlp: &Mlp, max_batch: usize, threads: usize) -> Self {
+        Self::try_with_threads(mlp, max_batch, threads)
+            .unwrap_or_else(|e| panic!("workspace for batches of {max_batch}: {e}"))
+    }
+
+    /// As [`Workspace::with_threads`], reporting a batch whose buffers
+    /// (`max_batch` × the layer sizes, and the products' scratch) cannot be
+    /// allocated instead of panicking or aborting.
+    ///
+    /// # Errors
+    /// [`MlpError::WorkspaceTooLarge`] when the sizes overflow `usize`, exceed
+    /// `isize::MAX` bytes, or the allocator refuses them.
+    ///
+    /// # Panics
+    /// If `threads == 0`.
+    pub fn try_with_threads(mlp: &Mlp, max_batch: usize, threads: usize) -> Result<Self, MlpError> {
         assert!(threads > 0, "at least one thread");
         let threads = if cfg!(feature = "parallel") {
             threads
@@ -45,6 +59,7 @@ impl Workspace {
             1
         };
         let sizes = mlp.sizes();
+        let too_large = MlpError::WorkspaceTooLarge { max_batch };
         let widest = sizes.iter().copied().max().unwrap_or(0);
         let mut gemm_len = 0;
         for w in sizes.windows(2) {
@@ -54,18 +69,23 @@ impl Workspace {
                 .max(gemm_workspace_len(o, b, i))
                 .max(gemm_workspace_len(b, o, i));
         }
-        Self {
+        let gemm_len = gemm_len
+            .checked_mul(gemm_threads(&sizes, max_batch, threads))
+            .ok_or(too_large)?;
+        let zeros = |n: Option<usize>| zeros(n).ok_or(too_large);
+        let acts = sizes[1..]
+            .iter()
+            .map(|&o| zeros(max_batch.checked_mul(o)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
             max_batch,
-            acts: sizes[1..]
-                .iter()
-                .map(|&o| vec![0.0; max_batch * o])
-                .collect(),
-            delta: vec![0.0; max_batch * widest],
-            delta_prev: vec![0.0; max_batch * widest],
-            gemm: vec![0.0; gemm_len * gemm_threads(&sizes, max_batch, threads)],
+            acts,
+            delta: zeros(max_batch.checked_mul(widest))?,
+            delta_prev: zeros(max_batch.checked_mul(widest))?,
+            gemm: zeros(Some(gemm_len))?,
             gemm_config: GemmConfig::default().with_threads(threads),
             sizes,
-        }
+        })
     }
 
     /// Largest batch this workspace serves.
@@ -400,6 +420,19 @@ fn gemm_threads(sizes: &[usize], max_batch: usize, threads: usize) -> usize {
         })
         .max()
         .unwrap_or(1)
+}
+
+/// `n` zeros (`None`: a size that overflowed), or `None` if they cannot be
+/// allocated: more than `isize::MAX` bytes, or refused by the allocator.
+/// The memory is first reserved and released, which reports a refusal
+/// instead of aborting; then `vec![0.0; n]` takes it zeroed from the
+/// allocator, so pages a buffer never uses are never touched (writing the
+/// zeros would cost the evaluation workspace's unused backward buffers
+/// 6 MB of resident memory).
+pub(crate) fn zeros(n: Option<usize>) -> Option<Vec<f32>> {
+    let n = n?;
+    Vec::<f32>::new().try_reserve_exact(n).ok()?;
+    Some(alloc::vec![0.0; n])
 }
 
 /// Index of the first largest entry; a NaN never wins (0 if all are NaN).

@@ -12,7 +12,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::{DatasetMismatch, Evaluation, TrainError};
 use crate::mat::MatRef;
-use crate::mlp::{Mlp, Workspace};
+use crate::mlp::{Mlp, MlpError, Workspace};
 use crate::mnist::Dataset;
 
 /// Samples per evaluation batch.
@@ -67,6 +67,22 @@ fn uniform_below<R: Rng + ?Sized>(rng: &mut R, bound: u32) -> u32 {
 }
 
 /// Checks that `data` fits `model` (sizes, buffer lengths, labels).
+/// [`check_dataset`] for a set to evaluate on, which must also hold a
+/// sample: the mean loss and accuracy of none are undefined (they read as 0,
+/// a perfect loss).
+pub(super) fn check_eval_set(
+    model: &Mlp,
+    data: &Dataset,
+    split: &'static str,
+) -> Result<(), TrainError> {
+    check_dataset(model, data, split)?;
+    if data.len == 0 {
+        let reason = DatasetMismatch::Empty;
+        return Err(TrainError::Dataset { split, reason });
+    }
+    Ok(())
+}
+
 pub(super) fn check_dataset(
     model: &Mlp,
     data: &Dataset,
@@ -150,14 +166,30 @@ pub(super) struct Evaluator {
     threads: usize,
 }
 
+/// Empty buffers with room for the pixels and labels of `batch` samples of
+/// `inputs` pixels.
+pub(super) fn batch_buffers(
+    batch: usize,
+    inputs: usize,
+) -> Result<(Vec<f32>, Vec<u8>), TrainError> {
+    let too_large = TrainError::Model(MlpError::WorkspaceTooLarge { max_batch: batch });
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    let pixels = batch.checked_mul(inputs).ok_or(too_large.clone())?;
+    x.try_reserve_exact(pixels).map_err(|_| too_large.clone())?;
+    y.try_reserve_exact(batch).map_err(|_| too_large)?;
+    Ok((x, y))
+}
+
 impl Evaluator {
-    pub(super) fn new(model: &Mlp, threads: usize) -> Self {
-        Self {
-            ws: Workspace::with_threads(model, EVAL_BATCH, threads),
-            x: Vec::with_capacity(EVAL_BATCH * model.input_size()),
-            y: Vec::with_capacity(EVAL_BATCH),
+    pub(super) fn new(model: &Mlp, threads: usize) -> Result<Self, TrainError> {
+        let (x, y) = batch_buffers(EVAL_BATCH, model.input_size())?;
+        Ok(Self {
+            ws: Workspace::try_with_threads(model, EVAL_BATCH, threads)?,
+            x,
+            y,
             threads,
-        }
+        })
     }
 
     /// Mean loss and accuracy over all of `data` (checked by the caller).
@@ -180,7 +212,8 @@ impl Evaluator {
             loss += l;
             correct += c;
         }
-        let n = data.len.max(1) as f64;
+        // Not 0: `check_eval_set` refuses an empty set.
+        let n = data.len as f64;
         Evaluation {
             loss: loss / n,
             accuracy: correct as f64 / n,
@@ -196,8 +229,8 @@ impl Evaluator {
 /// # Errors
 /// [`TrainError::Dataset`] when the data does not fit the model.
 pub fn evaluate(model: &Mlp, data: &Dataset) -> Result<Evaluation, TrainError> {
-    check_dataset(model, data, "evaluation")?;
-    Ok(Evaluator::new(model, 1).run(model, data))
+    check_eval_set(model, data, "evaluation")?;
+    Ok(Evaluator::new(model, 1)?.run(model, data))
 }
 
 #[cfg(test)]

@@ -196,6 +196,8 @@ pub enum DatasetMismatch {
     },
     /// Buffer lengths disagree with `len`, `rows`, `cols`.
     Lengths,
+    /// A set to evaluate on (the test set) holds no samples.
+    Empty,
     /// Label at `index` is not below the number of classes.
     Label {
         /// Sample index.
@@ -216,6 +218,7 @@ impl core::fmt::Display for DatasetMismatch {
                 write!(f, "{found} classes but the network has {expected} outputs")
             }
             DatasetMismatch::Lengths => f.write_str("image or label buffer has the wrong length"),
+            DatasetMismatch::Empty => f.write_str("it holds no samples to evaluate on"),
             DatasetMismatch::Label { index, label } => {
                 write!(f, "label {label} of sample {index} is out of range")
             }

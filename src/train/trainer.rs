@@ -6,7 +6,10 @@
 use std::time::Instant;
 use std::vec::Vec;
 
-use super::batch::{Evaluator, check_dataset, epoch_permutation, fill_batch, init_rng};
+use super::batch::{
+    Evaluator, batch_buffers, check_dataset, check_eval_set, epoch_permutation, fill_batch,
+    init_rng,
+};
 use super::{BatchProgress, EpochMetrics, Observer, TrainConfig, TrainError};
 use crate::mat::MatRef;
 use crate::mlp::{Gradients, Mlp, Workspace};
@@ -122,12 +125,14 @@ impl Trainer {
         }
         let mut optimizer = optimizer;
         optimizer.set_threads(config.threads);
+        let batch = config.batch_size;
+        let (x, y) = batch_buffers(batch, model.input_size())?;
         Ok(Self {
-            ws: Workspace::with_threads(&model, config.batch_size, config.threads),
+            ws: Workspace::try_with_threads(&model, batch, config.threads)?,
             grads: Gradients::new(&model),
-            eval: Evaluator::new(&model, config.threads),
-            x: Vec::with_capacity(config.batch_size * model.input_size()),
-            y: Vec::with_capacity(config.batch_size),
+            eval: Evaluator::new(&model, config.threads)?,
+            x,
+            y,
             order: Vec::new(),
             config,
             model,
@@ -212,7 +217,7 @@ impl Trainer {
         observer: &mut dyn Observer,
     ) -> Result<EpochMetrics, TrainError> {
         check_dataset(&self.model, train, "train")?;
-        check_dataset(&self.model, test, "test")?;
+        check_eval_set(&self.model, test, "test")?;
         let batch = self.config.batch_size;
         let batches = train.len / batch;
         if batches == 0 {
