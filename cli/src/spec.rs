@@ -220,6 +220,29 @@ pub fn parse_count(text: &str, what: &str) -> Result<usize, String> {
 /// 4 GiB with their gradients and Adam's two buffers.
 const MAX_PARAMS: usize = 1 << 28;
 
+/// The most values a batch may hold across the layers (`--batch` × the sum
+/// of the sizes): 1 GiB of activations, about as much again for the
+/// backward pass.
+const MAX_BATCH_VALUES: usize = 1 << 28;
+
+/// Refuses a `--batch` whose activations through `layers` would pass
+/// [`MAX_BATCH_VALUES`]: the buffers would be allocated lazily and the
+/// system could end the run for memory in its first batch.
+pub fn check_batch_memory(layers: &[usize], batch: usize) -> Result<(), String> {
+    let values = layers
+        .iter()
+        .try_fold(0usize, |sum, &n| sum.checked_add(n))
+        .and_then(|sum| sum.checked_mul(batch));
+    if values.is_none_or(|v| v > MAX_BATCH_VALUES) {
+        let sizes: Vec<String> = layers.iter().map(usize::to_string).collect();
+        return Err(format!(
+            "--batch {batch} through layers {}: more than {MAX_BATCH_VALUES} values per batch (2²⁸: 1 GiB of activations, as much again for the gradients)",
+            sizes.join(",")
+        ));
+    }
+    Ok(())
+}
+
 /// Parses `--layers`: at least two positive sizes, the first `inputs`, the
 /// last `classes`, at most [`MAX_PARAMS`] weights and biases.
 pub fn parse_layers(text: &str, inputs: usize, classes: usize) -> Result<Vec<usize>, String> {

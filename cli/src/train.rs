@@ -164,6 +164,8 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer, Vec<EpochMetrics>), F
         }
     };
     (run.config.epochs, run.config.threads) = (epochs, threads);
+    crate::spec::check_batch_memory(&run.config.layers, run.config.batch_size)
+        .map_err(Failure::input)?;
     if data.train.len < run.config.batch_size {
         let (len, batch) = (data.train.len, run.config.batch_size);
         return Err(Failure::input(format!(

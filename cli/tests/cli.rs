@@ -128,6 +128,20 @@ fn layers_must_fit_the_data() {
             "more than 268435456 parameters",
         );
     }
+    // So is a batch whose activations would pass 2²⁸ values (an abort or
+    // the system's memory killer once the batch ran).
+    assert_bad_input(
+        &[
+            "train",
+            "--layers",
+            "784,4096,10",
+            "--batch",
+            "60000",
+            "--test-limit",
+            "10",
+        ],
+        "--batch 60000 through layers 784,4096,10: more than 268435456 values",
+    );
     for threads in ["100000", "18446744073709551615"] {
         assert_bad_input(
             &["train", "--threads", threads],
