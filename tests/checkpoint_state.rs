@@ -68,6 +68,16 @@ fn resume_matches_one_run(name: &str, optimizer: OptimizerConfig) {
     let loaded = Checkpoint::load(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(loaded.optimizer_config().unwrap(), optimizer);
+    // An edited learning rate outside the optimizer's domain is reported as
+    // that entry, not carried into a comparison where NaN ≠ NaN.
+    for bad in ["NaN", "-0.1", "1e300"] {
+        let mut edited = loaded.clone();
+        edited.set_metadata("lr", bad);
+        match edited.optimizer_config() {
+            Err(CheckpointError::BadMetadata { key: "lr", .. }) => {}
+            other => panic!("lr {bad}: {other:?}"),
+        }
+    }
     assert_eq!(loaded.run_position().unwrap(), (5, 10, 1));
     let state = loaded.to_train_state(&config(optimizer, 3)).unwrap();
     assert_eq!(state, first.state());

@@ -13,7 +13,7 @@ use super::{Checkpoint, CheckpointError, FORMAT_VERSION};
 use crate::activation::Activation;
 use crate::matrix::Matrix;
 use crate::mlp::{Dense, Mlp};
-use crate::optim::{AdamConfig, OptimizerConfig, OptimizerState, SgdConfig, Slot};
+use crate::optim::{AdamConfig, OptimError, OptimizerConfig, OptimizerState, SgdConfig, Slot};
 use crate::train::{TrainConfig, TrainState};
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -157,11 +157,12 @@ impl Checkpoint {
     /// The optimizer configuration stored by [`from_train_state`](Self::from_train_state).
     ///
     /// # Errors
-    /// [`CheckpointError::MissingMetadata`] or [`CheckpointError::BadMetadata`].
+    /// [`CheckpointError::MissingMetadata`] or [`CheckpointError::BadMetadata`]
+    /// (also for a number the optimizer refuses, keyed by its entry).
     pub fn optimizer_config(&self) -> Result<OptimizerConfig, CheckpointError> {
         let f = |k| self.parse_metadata::<f64>(k, "a number");
         let name = self.require_metadata(keys::OPTIMIZER)?;
-        Ok(match name {
+        let config = match name {
             "adam" => OptimizerConfig::Adam(AdamConfig {
                 lr: f(LR)?,
                 beta1: f(BETA1)?,
@@ -183,7 +184,22 @@ impl Checkpoint {
                     expected,
                 });
             }
-        })
+        };
+        // A number outside its domain (an edited lr of NaN, a β of 1) is
+        // reported as the entry it came from.
+        config.validate().map_err(|e| match e {
+            OptimError::InvalidHyperParameter { name, value } => CheckpointError::BadMetadata {
+                key: name,
+                value: value.to_string(),
+                expected: "a value the optimizer accepts (see Optimizer::new)",
+            },
+            e => CheckpointError::BadMetadata {
+                key: keys::OPTIMIZER,
+                value: e.to_string(),
+                expected: "a valid optimizer",
+            },
+        })?;
+        Ok(config)
     }
 
     /// The seed, batch size and epochs completed stored by

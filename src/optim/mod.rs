@@ -119,7 +119,8 @@ impl OptimizerConfig {
         }
     }
 
-    fn validate(&self) -> Result<(), OptimError> {
+    /// Checks every hyper-parameter against its domain (see [`Optimizer::new`]).
+    pub(crate) fn validate(&self) -> Result<(), OptimError> {
         let bad =
             |name: &'static str, value: f64| Err(OptimError::InvalidHyperParameter { name, value });
         let (lr, wd) = match self {
