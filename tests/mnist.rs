@@ -4,8 +4,8 @@
 #![cfg(feature = "std")]
 
 use deepinit::mnist::{
-    DATA_ENV, DEFAULT_DATA_DIR, MnistOptions, default_data_dir, load_mnist, load_mnist_with,
-    resolve_data_dir,
+    DATA_ENV, DEFAULT_DATA_DIR, MnistOptions, default_data_dir, load_mnist, load_mnist_test,
+    load_mnist_with, resolve_data_dir,
 };
 use std::path::{Path, PathBuf};
 
@@ -51,6 +51,23 @@ fn default_options_load_the_same_data() {
     let a = load_mnist(DIR).unwrap();
     assert_eq!(a.test.labels.len(), 10_000);
     assert_eq!(a.train.labels[..3], [5, 0, 4]);
+}
+
+/// The test split alone: the same data as in the whole set, with the
+/// training files absent.
+#[test]
+fn the_test_split_loads_alone() {
+    let whole = load_mnist(DIR).unwrap();
+    let dir = std::env::temp_dir().join(format!("deepinit-t10k-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+        std::fs::copy(Path::new(DIR).join(file), dir.join(file)).unwrap();
+    }
+    let test = load_mnist_test(&dir, &MnistOptions::default());
+    let missing_train = load_mnist(&dir).is_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(test.unwrap(), whole.test);
+    assert!(missing_train, "the training files were absent");
 }
 
 #[test]

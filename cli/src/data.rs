@@ -1,11 +1,12 @@
 //! Where the data comes from: `--data DIR`, else `$DEEPINIT_DATA`, else
 //! `data/mnist` (and the repository's copy when run from elsewhere), loaded
 //! with `deepinit::mnist::load_mnist_with` (checking `SHA256SUMS` with
-//! `--verify-data`), optionally cut to the first N images.
+//! `--verify-data`), optionally cut to the first N images; `eval` loads the
+//! test files alone.
 
 use crate::Failure;
-use deepinit::mnist::{Dataset, Mnist, MnistOptions, load_mnist_with};
-use std::path::PathBuf;
+use deepinit::mnist::{Dataset, Mnist, MnistError, MnistOptions, load_mnist_test, load_mnist_with};
+use std::path::{Path, PathBuf};
 
 /// The data directory to use (an empty `--data` or `$DEEPINIT_DATA` counts
 /// as not given).
@@ -32,13 +33,8 @@ pub fn limit(d: &mut Dataset, n: Option<usize>) {
     }
 }
 
-/// Loads the data (checking `SHA256SUMS` if `verify`), with limits applied.
-pub fn load(
-    verify: bool,
-    dir: Option<&String>,
-    train_limit: Option<usize>,
-    test_limit: Option<usize>,
-) -> Result<Mnist, Failure> {
+/// The data directory, refused if it names something other than a directory.
+fn checked_dir(dir: Option<&String>) -> Result<PathBuf, Failure> {
     let dir = data_dir(dir);
     if dir.exists() && !dir.is_dir() {
         return Err(Failure::input(format!(
@@ -46,18 +42,48 @@ pub fn load(
             dir.display()
         )));
     }
-    let mut data = load_mnist_with(
-        &dir,
-        &MnistOptions {
-            verify_checksums: verify,
-            ..MnistOptions::default()
-        },
-    )
-    .map_err(|e| Failure::input(format!("cannot load MNIST from {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+fn options(verify: bool) -> MnistOptions {
+    MnistOptions {
+        verify_checksums: verify,
+        ..MnistOptions::default()
+    }
+}
+
+fn load_error(dir: &Path) -> impl Fn(MnistError) -> Failure {
+    move |e| Failure::input(format!("cannot load MNIST from {}: {e}", dir.display()))
+}
+
+/// Loads the data (checking `SHA256SUMS` if `verify`), with limits applied.
+pub fn load(
+    verify: bool,
+    dir: Option<&String>,
+    train_limit: Option<usize>,
+    test_limit: Option<usize>,
+) -> Result<Mnist, Failure> {
+    let dir = checked_dir(dir)?;
+    let mut data = load_mnist_with(&dir, &options(verify)).map_err(load_error(&dir))?;
     limit(&mut data.train, train_limit);
     limit(&mut data.test, test_limit);
     if data.test.len == 0 {
         return Err(Failure::input("--test-limit must be at least 1".into()));
     }
     Ok(data)
+}
+
+/// Loads the test set alone (`eval`: no training files needed or read).
+pub fn load_test(
+    verify: bool,
+    dir: Option<&String>,
+    test_limit: Option<usize>,
+) -> Result<Dataset, Failure> {
+    let dir = checked_dir(dir)?;
+    let mut test = load_mnist_test(&dir, &options(verify)).map_err(load_error(&dir))?;
+    limit(&mut test, test_limit);
+    if test.len == 0 {
+        return Err(Failure::input("--test-limit must be at least 1".into()));
+    }
+    Ok(test)
 }

@@ -16,13 +16,12 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let model = ckpt
         .to_mlp(None)
         .map_err(|e| Failure::input(format!("{path}: {e}")))?;
-    let data = crate::data::load(
+    let test = crate::data::load_test(
         m.get_flag("verify-data"),
         given(m, "data"),
-        Some(1),
         crate::limits(m, "test-limit")?,
     )?;
-    let (inputs, classes) = (data.test.rows * data.test.cols, data.test.classes);
+    let (inputs, classes) = (test.rows * test.cols, test.classes);
     if model.input_size() != inputs || model.output_size() != classes {
         return Err(Failure::input(format!(
             "{path}: the checkpoint is of another architecture: it takes {} inputs and gives {} classes, \
@@ -31,7 +30,7 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
             model.output_size()
         )));
     }
-    let eval = evaluate(&model, &data.test).map_err(|e| Failure::input(e.to_string()))?;
+    let eval = evaluate(&model, &test).map_err(|e| Failure::input(e.to_string()))?;
     let sha = weights_sha256(&model);
     if !m.get_flag("quiet") {
         say!(

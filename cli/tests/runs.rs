@@ -306,6 +306,24 @@ fn eval_reproduces_the_accuracy_train_reported() {
         field(&whole, "weights_sha256")
     );
     assert!(out.stdout.contains("test accuracy"), "{}", out.stdout);
+    // The test files alone are enough: eval reads no training file.
+    let test_only = dir.join("t10k");
+    std::fs::create_dir(&test_only).unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist");
+    for file in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+        std::fs::copy(data.join(file), test_only.join(file)).unwrap();
+    }
+    let alone = deepinit(&[
+        "eval",
+        "--model",
+        s(&ckpt),
+        "--test-limit",
+        "500",
+        "--data",
+        s(&test_only),
+    ]);
+    assert_eq!(alone.code, 0, "{}", alone.stderr);
+    assert_eq!(alone.stdout, out.stdout);
 
     std::fs::remove_dir_all(dir).unwrap();
 }

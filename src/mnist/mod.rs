@@ -164,6 +164,25 @@ pub fn load_mnist_with(dir: impl AsRef<Path>, options: &MnistOptions) -> Result<
     Ok(Mnist { train, test })
 }
 
+/// Loads only the test split (`t10k-images…`, `t10k-labels…`) from `dir`:
+/// enough to evaluate a trained model, with no training files present or
+/// read.
+///
+/// # Errors
+/// As [`load_mnist_with`], for the two test files.
+pub fn load_mnist_test(
+    dir: impl AsRef<Path>,
+    options: &MnistOptions,
+) -> Result<Dataset, MnistError> {
+    let dir = dir.as_ref();
+    let sums = if options.verify_checksums {
+        Some(Sums::load(dir)?)
+    } else {
+        None
+    };
+    load_split(dir, "t10k", options, options.image_size, sums.as_ref())
+}
+
 /// The accepted paths of one file, in the order they are tried.
 fn candidates(dir: &Path, split: &str, kind: &str, rank: u8) -> [PathBuf; 4] {
     let dash = format!("{split}-{kind}-idx{rank}-ubyte");
