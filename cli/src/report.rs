@@ -3,6 +3,7 @@
 
 use crate::compare::{InitResult, RunResult, Study};
 use crate::json::Json;
+use crate::spec::InitSpec;
 use std::fmt::Write as _;
 
 fn pct(a: f64) -> String {
@@ -136,6 +137,43 @@ pub fn metrics_json(s: &Study, results: &[InitResult]) -> Json {
     ])
 }
 
+/// What the report says of the starts in the study (of those the lesson
+/// explains: N(0, σ²), constant, Xavier, He), one sentence each, as a
+/// paragraph; empty if none is there.
+fn lesson(results: &[InitResult]) -> String {
+    let has = |f: fn(InitSpec) -> bool| results.iter().any(|r| f(r.init));
+    let mut sentences = Vec::new();
+    if has(|i| i == InitSpec::Normal(1.0)) {
+        sentences.push(
+            "N(0, 1) weights are about √fan_in times too large, so activations and gradients blow up layer by layer and the network learns worse",
+        );
+    }
+    if has(|i| matches!(i, InitSpec::Constant(_))) {
+        sentences.push(
+            "a constant start keeps every hidden unit identical (with zero biases they never learn different features)",
+        );
+    }
+    let xavier = has(|i| matches!(i, InitSpec::XavierUniform | InitSpec::XavierNormal));
+    let he = has(|i| matches!(i, InitSpec::HeUniform | InitSpec::HeNormal));
+    sentences.push(match (xavier, he) {
+        (true, true) => "Xavier (Glorot & Bengio 2010) scales the weights to the fan-in and fan-out, He (He et al. 2015) to the fan-in, and both learn well",
+        (true, false) => "Xavier (Glorot & Bengio 2010) scales the weights to the fan-in and fan-out and learns well",
+        (false, true) => "He (He et al. 2015) scales the weights to the fan-in and learns well",
+        (false, false) => "",
+    });
+    sentences.retain(|s| !s.is_empty());
+    if sentences.is_empty() {
+        return String::new();
+    }
+    let text = sentences.join("; ");
+    let mut first = text.chars();
+    let capital: String = first
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    format!("{capital}{}.\n\n", first.as_str())
+}
+
 /// The Markdown report.
 pub fn report_md(
     s: &Study,
@@ -158,10 +196,7 @@ pub fn report_md(
     let mut out = format!(
         "# Weight initialization on MNIST\n\n{} ReLU MLP, Adam (lr 0.001), batch 100, {} epoch{}, seed{} {} \
          ({} training and {} test images, pixels scaled to [0, 1]); accuracies are means over the seeds.\n\n{md_table}\n\
-         ![test accuracy per epoch](accuracy.png)\n\n\
-         N(0, 1) weights are about √fan_in times too large, so activations and gradients blow up layer by layer and the network learns worse; a constant start keeps every hidden unit \
-         identical (with zero biases they never learn different features); Xavier (Glorot & Bengio 2010) and \
-         He (He et al. 2015) scale the weights to the fan-in and fan-out and learn well.\n\n{jobs}## Runs\n\n\
+         ![test accuracy per epoch](accuracy.png)\n\n{}{jobs}## Runs\n\n\
          | init | seed | final acc | weights sha256 |\n|---|---:|---:|---|\n",
         layers.join("-"),
         s.epochs,
@@ -169,7 +204,8 @@ pub fn report_md(
         if seeds.len() == 1 { "" } else { "s" },
         seeds.join(", "),
         data.train.len,
-        data.test.len
+        data.test.len,
+        lesson(results),
     );
     for r in results {
         for run in &r.runs {
@@ -189,4 +225,58 @@ pub fn report_md(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::BiasSpec;
+
+    fn study(inits: &[InitSpec]) -> Vec<InitResult> {
+        inits
+            .iter()
+            .map(|&init| InitResult {
+                init,
+                bias: BiasSpec::Default,
+                runs: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_report_explains_the_starts_in_the_study() {
+        let all = lesson(&study(&[
+            InitSpec::Normal(1.0),
+            InitSpec::Constant(0.01),
+            InitSpec::XavierUniform,
+            InitSpec::HeNormal,
+        ]));
+        assert!(all.starts_with("N(0, 1) weights are about"), "{all}");
+        for part in [
+            "a constant start",
+            "Xavier (Glorot",
+            "He (He et al. 2015) to the fan-in",
+        ] {
+            assert!(all.contains(part), "{part} in {all}");
+        }
+        // deep5's study of Xavier and He alone says nothing of the others.
+        let two = lesson(&study(&[InitSpec::XavierUniform, InitSpec::HeUniform]));
+        assert!(
+            two.starts_with("Xavier (Glorot & Bengio 2010) scales"),
+            "{two}"
+        );
+        assert!(
+            !two.contains("N(0, 1)") && !two.contains("constant"),
+            "{two}"
+        );
+        let he = lesson(&study(&[InitSpec::HeUniform]));
+        assert_eq!(
+            he,
+            "He (He et al. 2015) scales the weights to the fan-in and learns well.\n\n"
+        );
+        assert_eq!(
+            lesson(&study(&[InitSpec::Normal(0.01), InitSpec::Orthogonal])),
+            ""
+        );
+    }
 }
