@@ -12,7 +12,9 @@
 //! Hyper-parameters are `f64`, like Python floats: bias corrections are
 //! computed in double precision and cast to `f32` where PyTorch casts them.
 //! The element-wise updates follow PyTorch's operation order, except that
-//! Adam's step is computed with one division, and Adam's moments are flushed
+//! Adam's step is computed with one division, that its first moment is
+//! always `m + (1−β₁)(g − m)` (PyTorch's `lerp` switches to the equal
+//! `g − β₁(g − m)` for β₁ ≤ 0.5, an ulp apart), and that Adam's moments are flushed
 //! to zero below 2⁻¹⁰⁰ so the update never computes with (50× slower)
 //! subnormal numbers, as long as `ε√(1 − β₂ᵗ)` is at least 2⁻³² (from the
 //! first step with the default ε = 10⁻⁸ and β₂ = 0.999): a flushed first
