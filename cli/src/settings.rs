@@ -37,8 +37,9 @@ fn optimizer(m: &ArgMatches, base: OptimizerConfig) -> Result<OptimizerConfig, F
         float(m, "momentum")?,
         float(m, "weight-decay")?,
     );
-    if let Some(lr) = lr.filter(|&lr| lr <= 0.0) {
-        return Err(Failure::input(format!("--lr must be > 0, got {lr}")));
+    if lr.is_some_and(|lr| lr <= 0.0) {
+        let text = given(m, "lr").map_or("", String::as_str);
+        return Err(Failure::input(format!("--lr must be > 0, got {text}")));
     }
     if let Some(v) = momentum.filter(|v| *v < 0.0).or(wd.filter(|v| *v < 0.0)) {
         return Err(Failure::input(format!(

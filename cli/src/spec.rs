@@ -49,6 +49,10 @@ fn positive(text: &str, what: &str) -> Result<f32, String> {
     let v = number(text, what)?;
     if v > 0.0 {
         Ok(v)
+    } else if text.parse::<f64>().is_ok_and(|x| x > 0.0) {
+        Err(format!(
+            "{what} must be > 0, got {text}, which is 0 in f32 (the smallest is about 1.4e-45)"
+        ))
     } else {
         Err(format!("{what} must be > 0, got {text}"))
     }
@@ -211,9 +215,14 @@ pub fn parse_list<T>(
 
 /// Parses an unsigned integer.
 pub fn parse_count(text: &str, what: &str) -> Result<usize, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("{what} must be a non-negative integer, got {text:?}"))
+    let digits = text.trim();
+    digits.parse().map_err(|_| {
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{what} must be at most {}, got {text}", usize::MAX)
+        } else {
+            format!("{what} must be a non-negative integer, got {text:?}")
+        }
+    })
 }
 
 /// The most parameters `--layers` may describe: 1 GiB of weights, about

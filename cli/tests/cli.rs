@@ -56,6 +56,16 @@ fn bad_flags_exit_2_with_one_line() {
     assert_bad_input(&["train", "--optimizer", "rmsprop"], "unknown optimizer");
     assert_bad_input(&["train", "--lr", "0"], "--lr must be > 0");
     assert_bad_input(&["train", "--lr", "-0.1"], "--lr must be > 0");
+    // Positive numbers that are 0 in the precision they are used in say so.
+    assert_bad_input(&["train", "--lr", "1e-400"], "--lr must be > 0, got 1e-400");
+    assert_bad_input(
+        &["train", "--init", "normal:1e-50"],
+        "got 1e-50, which is 0 in f32",
+    );
+    assert_bad_input(
+        &["train", "--epochs", "99999999999999999999"],
+        "--epochs must be at most 18446744073709551615, got 99999999999999999999",
+    );
     assert_bad_input(&["train", "--lr", "fast"], "--lr must be a finite number");
     assert_bad_input(&["train", "--batch", "0"], "--batch must be at least 1");
     assert_bad_input(
