@@ -227,7 +227,8 @@ impl Evaluator {
 /// 1000 (pixels scaled to `x/255`).
 ///
 /// # Errors
-/// [`TrainError::Dataset`] when the data does not fit the model.
+/// [`TrainError::Dataset`] when the data does not fit the model or holds no
+/// sample.
 pub fn evaluate(model: &Mlp, data: &Dataset) -> Result<Evaluation, TrainError> {
     check_eval_set(model, data, "evaluation")?;
     Ok(Evaluator::new(model, 1)?.run(model, data))

@@ -75,7 +75,8 @@ impl Trainer {
     ///
     /// # Errors
     /// [`TrainError`] for a zero batch size or thread count, or a network or
-    /// optimizer that cannot be built.
+    /// optimizer that cannot be built, including buffers for a batch too
+    /// large to allocate ([`crate::mlp::MlpError::WorkspaceTooLarge`]).
     pub fn new(config: TrainConfig) -> Result<Self, TrainError> {
         let mut rng = init_rng(config.seed);
         let model = Mlp::new(
@@ -204,7 +205,8 @@ impl Trainer {
     /// `observer` and advances [`Trainer::next_epoch`].
     ///
     /// # Errors
-    /// [`TrainError::Dataset`] when a set does not fit the network,
+    /// [`TrainError::Dataset`] when a set does not fit the network (or the
+    /// test set is empty),
     /// [`TrainError::TooFewSamples`] when `train` holds less than one batch,
     /// [`TrainError::NonFiniteLoss`] when a minibatch loss is NaN or ±∞ (the
     /// model then holds the parameters of the step before),
