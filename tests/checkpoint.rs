@@ -259,6 +259,42 @@ fn model_validation_reports_what_is_wrong() {
     ));
 }
 
+/// A parameter that is NaN or ±∞ is refused by name when the model is
+/// rebuilt: the products skip zero inputs, so it would not even make the
+/// logits NaN (an edited or damaged file would evaluate as if it were fine).
+#[test]
+fn non_finite_parameters_are_refused() {
+    let mut c = small_model();
+    c.set_metadata(keys::ACTIVATION, "relu");
+    assert!(c.to_mlp(None).is_ok());
+    for (name, index, bad) in [
+        ("layers.0.weight", 0, f32::NAN),
+        ("layers.1.bias", 1, f32::INFINITY),
+    ] {
+        let mut edited = Checkpoint::new();
+        for (k, v) in c.metadata_map() {
+            edited.set_metadata(k, v);
+        }
+        for t in c.tensors() {
+            let mut data = t.data().to_vec();
+            if t.name() == name {
+                data[index] = bad;
+            }
+            edited.push(t.name(), t.shape(), data);
+        }
+        match edited.to_mlp(None) {
+            Err(e @ CheckpointError::BadTensor { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains(name) && text.contains(&format!("index {index}")),
+                    "{text}"
+                );
+            }
+            other => panic!("{name}[{index}] = {bad}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn save_then_load_and_no_temporary_file_left() {
     let dir = scratch_dir("save");

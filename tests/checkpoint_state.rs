@@ -79,6 +79,35 @@ fn resume_matches_one_run(name: &str, optimizer: OptimizerConfig) {
         }
     }
     assert_eq!(loaded.run_position().unwrap(), (5, 10, 1));
+    // A damaged optimizer buffer is refused by name: NaN in any, or a
+    // negative second moment (Adam's √v).
+    let edits: &[(&str, f32)] = match optimizer {
+        OptimizerConfig::Adam(_) => &[
+            ("optim.0.bias.exp_avg", f32::NAN),
+            ("optim.0.weight.exp_avg_sq", -1e-3),
+        ],
+        _ => &[("optim.0.weight.momentum_buffer", f32::INFINITY)],
+    };
+    for &(name, bad) in edits {
+        let mut edited = Checkpoint::new();
+        for (k, v) in loaded.metadata_map() {
+            edited.set_metadata(k, v);
+        }
+        for t in loaded.tensors() {
+            let mut data = t.data().to_vec();
+            if t.name() == name {
+                data[3] = bad;
+            }
+            edited.push(t.name(), t.shape(), data);
+        }
+        match edited.to_train_state(&config(optimizer, 3)) {
+            Err(CheckpointError::BadTensor { tensor, reason }) => {
+                assert_eq!(tensor, name);
+                assert!(reason.contains("index 3"), "{reason}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
     let state = loaded.to_train_state(&config(optimizer, 3)).unwrap();
     assert_eq!(state, first.state());
     let mut rest = Trainer::resume(config(optimizer, 3), state).unwrap();

@@ -155,16 +155,31 @@ impl Checkpoint {
     /// Layer `i`'s `(weight, bias)` values: weight row-major `[out × in]`.
     ///
     /// # Errors
-    /// As [`require`](Self::require).
+    /// As [`require`](Self::require), and [`CheckpointError::BadTensor`] for a
+    /// NaN or ±∞ value: the products skip zero inputs, so such a weight would
+    /// not even show in the logits (PyTorch's would be NaN).
     pub fn layer(
         &self,
         i: usize,
         fan_in: usize,
         fan_out: usize,
     ) -> Result<(&[f32], &[f32]), CheckpointError> {
+        let (weight, bias) = (weight_name(i), bias_name(i));
         Ok((
-            self.require(&weight_name(i), &[fan_out, fan_in])?,
-            self.require(&bias_name(i), &[fan_out])?,
+            finite(&weight, self.require(&weight, &[fan_out, fan_in])?)?,
+            finite(&bias, self.require(&bias, &[fan_out])?)?,
         ))
+    }
+}
+
+/// `values` of tensor `name` if all are finite, else
+/// [`CheckpointError::BadTensor`] naming the first that is not.
+pub(super) fn finite<'a>(name: &str, values: &'a [f32]) -> Result<&'a [f32], CheckpointError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(values),
+        Some(i) => Err(CheckpointError::BadTensor {
+            tensor: name.into(),
+            reason: std::format!("value {} at index {i}: it must be finite", values[i]),
+        }),
     }
 }

@@ -8,7 +8,7 @@
 //! Floats in metadata are written with Rust's shortest round-trip `Display`, so
 //! they parse back to the same bits.
 
-use super::model::{bias_name, keys, weight_name};
+use super::model::{bias_name, finite, keys, weight_name};
 use super::{Checkpoint, CheckpointError, FORMAT_VERSION};
 use crate::activation::Activation;
 use crate::matrix::Matrix;
@@ -131,8 +131,9 @@ impl Checkpoint {
     /// `expected` layer sizes (or any with `None`).
     ///
     /// # Errors
-    /// As [`check_model`](Self::check_model), or
-    /// [`CheckpointError::BadMetadata`] for an unknown activation.
+    /// As [`check_model`](Self::check_model) and [`layer`](Self::layer) (a
+    /// non-finite parameter), or [`CheckpointError::BadMetadata`] for an
+    /// unknown activation.
     pub fn to_mlp(&self, expected: Option<&[usize]>) -> Result<Mlp, CheckpointError> {
         let sizes = self.check_model(expected)?;
         let name = self.require_metadata(keys::ACTIVATION)?;
@@ -221,7 +222,8 @@ impl Checkpoint {
     /// # Errors
     /// As [`to_mlp`](Self::to_mlp) and [`run_position`](Self::run_position);
     /// [`CheckpointError::MissingTensor`] or [`CheckpointError::ShapeMismatch`]
-    /// for an absent or misshapen optimizer buffer.
+    /// for an absent or misshapen optimizer buffer, [`CheckpointError::BadTensor`]
+    /// for one holding NaN or ±∞ (or a negative Adam second moment).
     pub fn to_train_state(&self, config: &TrainConfig) -> Result<TrainState, CheckpointError> {
         let model = self.to_mlp(Some(&config.layers))?;
         if model.activation() != config.activation {
@@ -245,7 +247,18 @@ impl Checkpoint {
             .enumerate()
         {
             for &name in config.optimizer.slot_names() {
-                let values = self.require(&slot_name(param, name), &shape)?.to_vec();
+                let tensor = slot_name(param, name);
+                let values = finite(&tensor, self.require(&tensor, &shape)?)?;
+                // Adam's √v of a negative second moment would be NaN.
+                if let Some(i) = values.iter().position(|&v| v < 0.0)
+                    && name == "exp_avg_sq"
+                {
+                    return Err(CheckpointError::BadTensor {
+                        tensor,
+                        reason: std::format!("value {} at index {i}: it must be ≥ 0", values[i]),
+                    });
+                }
+                let values = values.to_vec();
                 slots.push(Slot {
                     param,
                     name,
