@@ -201,6 +201,13 @@ pub fn resumed(
             )));
         }
     }
+    if let Some(digest) = ckpt.metadata(crate::train::TRAIN_DATA_SHA256)
+        && digest != crate::train::train_data_sha256(&data.train)
+    {
+        return Err(bad(
+            "the checkpoint was trained on other images than this run's (their SHA-256 differs: --data differs; a resumed run keeps its data)".into(),
+        ));
+    }
     let mut config = TrainConfig::new(layers);
     config.activation = activation(ckpt.require_metadata(keys::ACTIVATION).map_err(ck)?)?;
     let stored_opt = ckpt.optimizer_config().map_err(ck)?;

@@ -8,25 +8,47 @@ use crate::spec::{parse_count, parse_layers};
 use crate::{Failure, given, parse_given, weights_sha256, write_json};
 use clap::ArgMatches;
 use deepinit::checkpoint::{Checkpoint, activation_name, keys};
-use deepinit::mnist::Mnist;
+use deepinit::mnist::{Dataset, Mnist};
 use deepinit::optim::OptimizerConfig;
+use deepinit::sha256::{Sha256, to_hex};
 use deepinit::train::{EpochMetrics, Evaluation, Trainer, evaluate};
 
+/// The training images a run saw: their number and digest
+/// ([`train_data_sha256`]).
+pub struct TrainData {
+    pub samples: usize,
+    pub sha256: String,
+}
+
 /// The checkpoint of a trainer's current state, with the init names, the
-/// number of training images and the metrics so far.
+/// training images it saw and the metrics so far.
 pub fn checkpoint(
     trainer: &Trainer,
     run: &Run,
-    train_samples: usize,
+    train: &TrainData,
     history: &[EpochMetrics],
 ) -> Checkpoint {
     let mut c = Checkpoint::from_train_state(&trainer.state(), trainer.config());
     c.set_metadata(keys::INIT, &run.init.to_string());
     c.set_metadata(keys::BIAS_INIT, run.bias.name());
-    c.set_metadata(TRAIN_SAMPLES, &train_samples.to_string());
+    c.set_metadata(TRAIN_SAMPLES, &train.samples.to_string());
+    c.set_metadata(TRAIN_DATA_SHA256, &train.sha256);
     c.set_metadata(HISTORY, &history_text(history));
     c
 }
+
+/// SHA-256 (hex) of a training set's labels followed by its pixels: a
+/// resumed run must see the same images in the same order, not only as
+/// many of them (0.2 s for MNIST's 60 000).
+pub fn train_data_sha256(d: &Dataset) -> String {
+    let mut h = Sha256::new();
+    h.update(&d.labels);
+    h.update(&d.images);
+    String::from_utf8_lossy(&to_hex(&h.finalize())).into_owned()
+}
+
+/// Metadata key of [`train_data_sha256`].
+pub const TRAIN_DATA_SHA256: &str = "train_data_sha256";
 
 /// Metadata key of the metrics of the epochs a checkpoint has seen.
 pub const HISTORY: &str = "history";
@@ -217,11 +239,16 @@ fn train_epochs(
         run.config.epochs,
         run.config.batch_size,
     );
-    let save = |trainer: &Trainer, history: &[EpochMetrics]| match given(m, "save") {
-        Some(path) => checkpoint(trainer, run, data.train.len, history)
+    // Hashed once, for every epoch's checkpoint.
+    let train = given(m, "save").map(|_| TrainData {
+        samples: data.train.len,
+        sha256: train_data_sha256(&data.train),
+    });
+    let save = |trainer: &Trainer, history: &[EpochMetrics]| match (given(m, "save"), &train) {
+        (Some(path), Some(train)) => checkpoint(trainer, run, train, history)
             .save(path)
             .map_err(|e| Failure::runtime(format!("cannot save: {e}"))),
-        None => Ok(()),
+        _ => Ok(()),
     };
     let mut metrics = history;
     let before = metrics.len();

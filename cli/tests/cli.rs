@@ -380,22 +380,25 @@ fn resume_refuses_another_run_position() {
         "--epochs 0 is fewer than the 1",
     );
     let edited = dir.join("edited.safetensors");
-    let edit = |key: &str, value: Option<&str>| {
+    // Removes the metadata `keys` (all but the first when `value` is some),
+    // and sets the first to `value`.
+    let edit_keys = |keys: &[&str], value: Option<&str>| {
         let c = Checkpoint::load(&ckpt).unwrap();
         let mut fresh = Checkpoint::new();
         for (k, v) in c.metadata_map() {
-            if k != key {
+            if !keys.contains(&k.as_str()) {
                 fresh.set_metadata(k, v);
             }
         }
         if let Some(v) = value {
-            fresh.set_metadata(key, v);
+            fresh.set_metadata(keys[0], v);
         }
         for t in c.tensors() {
             fresh.push(t.name(), t.shape(), t.data().to_vec());
         }
         fresh.save(&edited).unwrap();
     };
+    let edit = |key: &str, value: Option<&str>| edit_keys(&[key], value);
     let again = || resume(&edited, &["--train-limit", "200", "--epochs", "2"]);
     edit("history", Some(""));
     bad(
@@ -407,9 +410,9 @@ fn resume_refuses_another_run_position() {
         again(),
         "taken 1 steps, but the epochs completed on this training set make 4",
     );
-    // Without the image count (a checkpoint from before it was stored), the
-    // step count still tells 250 images (5 batches) from 200 (4).
-    edit("train_samples", None);
+    // Without the image count and digest (a checkpoint from before they were
+    // stored), the step count still tells 250 images (5 batches) from 200 (4).
+    edit_keys(&["train_samples", "train_data_sha256"], None);
     bad(
         resume(&edited, &["--train-limit", "250", "--epochs", "2"]),
         "taken 4 steps, but the epochs completed on this training set make 5",
@@ -422,6 +425,23 @@ fn resume_refuses_another_run_position() {
         .concat(),
     );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
+    // As many images, but others: a data directory whose training files
+    // are the test set's.
+    let other = dir.join("other-data");
+    std::fs::create_dir(&other).unwrap();
+    let mnist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist");
+    for kind in ["images-idx3", "labels-idx1"] {
+        let test = mnist.join(format!("t10k-{kind}-ubyte.gz"));
+        std::fs::copy(&test, other.join(format!("t10k-{kind}-ubyte.gz"))).unwrap();
+        std::fs::copy(&test, other.join(format!("train-{kind}-ubyte.gz"))).unwrap();
+    }
+    bad(
+        resume(
+            &ckpt,
+            &["--train-limit", "200", "--epochs", "2", "--data", s(&other)],
+        ),
+        "the checkpoint was trained on other images than this run's",
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
