@@ -12,7 +12,7 @@
 //! | core | (none) | [`mat`] views, [`gemm`], [`activation`], [`rng`], [`init`], [`idx`], [`sha256`] — `#![no_std]`, no allocator |
 //! | alloc | `alloc` | owned [`matrix::Matrix`], [`mlp`], [`optim`] |
 //! | std | `std` (default) | [`mnist`] loader, [`train`] harness, [`checkpoint`] files |
-//! | parallel | `parallel` | a thread per core ([`gemm::set_num_threads`] to change it) for large GEMMs, the Adam step and a training step's element-wise passes (bit-identical results) |
+//! | parallel | `parallel` | a worker pool for large GEMMs (a thread per core by default, [`gemm::set_num_threads`]), the Adam step and a training step's element-wise passes (their own counts: [`train::TrainConfig`]'s `threads`, [`mlp::Workspace::with_threads`], [`optim::Optimizer::set_threads`]); bit-identical results |
 //!
 //! The same seed gives bit-identical initial weights on every target: the
 //! initialization and sampling paths use only `+ − × ÷`, comparisons and `libm`.

@@ -432,6 +432,31 @@ fn small_products_need_only_the_unpacked_scratch() {
     }
 }
 
+/// `gemm_workspace_len_up_to` covers every smaller product, though the
+/// exact need is not monotone in k (equal k blocks: 256 terms need more
+/// than 257), and equals the exact need while k ≤ KC.
+#[test]
+fn workspace_up_to_covers_every_smaller_product() {
+    use deepinit::gemm::{KC, gemm_workspace_len_up_to};
+    assert!(gemm_workspace_len(300, 256, 784) > gemm_workspace_len(300, 257, 784));
+    for (m, n) in [(1, 128), (16, 300), (100, 784), (300, 20), (784, 256)] {
+        for k in [100, 256, 300, 784, 1100] {
+            let most = gemm_workspace_len_up_to(m, k, n);
+            if k <= KC {
+                assert_eq!(most, gemm_workspace_len(m, k, n), "{m}×{k}·{k}×{n}");
+            }
+            for kk in 1..=k {
+                for (mm, nn) in [(m, n), (m.div_ceil(2), n), (m, n.div_ceil(3)), (1, 1)] {
+                    assert!(
+                        gemm_workspace_len(mm, kk, nn) <= most,
+                        "{mm}×{kk}·{kk}×{nn} needs more than up_to({m}, {k}, {n}) = {most}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn kernel_names_round_trip() {
     for (k, name) in Kernel::ALL.into_iter().zip(["portable", "avx2", "avx512"]) {

@@ -7,7 +7,7 @@ use deepinit::activation::Activation;
 use deepinit::init::{Fans, Init};
 use deepinit::mat::MatRef;
 use deepinit::matrix::Matrix;
-use deepinit::mlp::{BiasInit, Dense, Mlp, MlpError, Workspace};
+use deepinit::mlp::{BiasInit, Dense, Gradients, Mlp, MlpError, Workspace};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -168,6 +168,36 @@ fn forward_matches_reference_and_workspace_serves_smaller_batches() {
                 );
             }
         }
+    }
+}
+
+/// A workspace serves every batch up to its size: the weight gradient's k is
+/// the batch, cut into equal blocks, so 256 rows (blocks of 256) need more
+/// scratch than 257 (blocks of 129); sized for 257 rows alone, 256 panicked.
+/// Every shorter batch gives the bits a workspace of its own size gives.
+#[test]
+fn a_workspace_serves_every_shorter_batch() {
+    let net = Mlp::new(
+        &[784, 20],
+        Activation::Relu,
+        &Init::xavier_uniform(1.0),
+        &BiasInit::Default,
+        &mut rng(7),
+    )
+    .unwrap();
+    let x: Vec<f32> = (0..300 * 784)
+        .map(|i| ((i * 31) % 17) as f32 / 17.0)
+        .collect();
+    let labels: Vec<u8> = (0..300).map(|i| (i % 10) as u8).collect();
+    let mut big = Workspace::new(&net, 300);
+    for rows in [256, 200, 129, 1] {
+        let xv = MatRef::from_row_major(&x[..rows * 784], rows, 784).unwrap();
+        let mut own = Workspace::new(&net, rows);
+        let (mut g_big, mut g_own) = (Gradients::new(&net), Gradients::new(&net));
+        let l_big = net.loss_and_gradients(xv, &labels[..rows], &mut big, &mut g_big);
+        let l_own = net.loss_and_gradients(xv, &labels[..rows], &mut own, &mut g_own);
+        assert_eq!(l_big.to_bits(), l_own.to_bits(), "{rows} rows");
+        assert_eq!(g_big, g_own, "{rows} rows");
     }
 }
 

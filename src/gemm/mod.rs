@@ -171,6 +171,13 @@ pub(crate) fn useful_threads(m: usize, k: usize, n: usize, threads: usize) -> us
 /// or at most 64³ multiply-adds) only the unpacked path's `kc·16 + 16`. [`gemm_with`] with `t` threads uses up to
 /// `t · gemm_workspace_len(m, k, n)` and fewer threads if given less.
 ///
+/// This is the size for this shape. It grows with `m` and `n`, but not
+/// always with `k`: k is cut into equal blocks of [`kc_block`]`(k)` terms,
+/// so k = 256 needs more than k = 257 (blocks of 256 against 129). A buffer
+/// that must serve smaller products too (a training step's weight
+/// gradient has k = the batch, which may be shorter) takes
+/// [`gemm_workspace_len_up_to`].
+///
 /// # Examples
 /// ```
 /// use deepinit::gemm::gemm_workspace_len;
@@ -181,8 +188,39 @@ pub const fn gemm_workspace_len(m: usize, k: usize, n: usize) -> usize {
     if m == 0 || n == 0 || k == 0 {
         return 0;
     }
+    workspace_len(m, k, n, takes_direct(m, n, k))
+}
+
+/// Scratch elements enough for every product of at most `m×k · k×n` on one
+/// thread: the largest [`gemm_workspace_len`]`(m′, k′, n′)` over
+/// `m′ ≤ m, k′ ≤ k, n′ ≤ n`. It differs from that of the largest product
+/// only where `k > KC` and a shorter k has longer blocks (at most
+/// `KC / kc_block(k)` times as much: 1.3× for k = 784).
+///
+/// # Examples
+/// ```
+/// use deepinit::gemm::{gemm_workspace_len, gemm_workspace_len_up_to};
+/// let ws = gemm_workspace_len_up_to(64, 300, 784);
+/// assert!((1..=300).all(|k| gemm_workspace_len(64, k, 784) <= ws));
+/// assert!(gemm_workspace_len(64, 300, 784) < ws); // k = 300: blocks of 150
+/// ```
+pub const fn gemm_workspace_len_up_to(m: usize, k: usize, n: usize) -> usize {
+    if m == 0 || n == 0 || k == 0 {
+        return 0;
+    }
+    // Every path's need grows with the block length, and kc_block(k′) ≤
+    // min(k′, KC) ≤ min(k, KC) = kc_block(min(k, KC)). A product smaller
+    // than one on the unpacked path is on it too, and the packed need
+    // includes the unpacked one.
+    let k_block = if k < KC { k } else { KC };
+    workspace_len(m, k_block, n, takes_direct(m, n, k))
+}
+
+/// The scratch of an `m×k · k×n` product (m, k, n ≥ 1): the unpacked path's
+/// alone when it is the only path (`direct`), else the most any path needs.
+const fn workspace_len(m: usize, k: usize, n: usize, direct: bool) -> usize {
     let d = direct::workspace_len(k);
-    if takes_direct(m, n, k) {
+    if direct {
         // The only path such a product takes: a firmware's matrix-vector
         // products need no room for packed panels.
         return d;

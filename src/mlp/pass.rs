@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::{Dense, Mlp, MlpError};
 use crate::activation::{self, Activation};
-use crate::gemm::{GemmConfig, SkipZeros, gemm_with, gemm_workspace_len};
+use crate::gemm::{GemmConfig, SkipZeros, gemm_with, gemm_workspace_len_up_to};
 use crate::mat::{MatMut, MatRef};
 use crate::par;
 
@@ -61,13 +61,15 @@ impl Workspace {
         let sizes = mlp.sizes();
         let too_large = MlpError::WorkspaceTooLarge { max_batch };
         let widest = sizes.iter().copied().max().unwrap_or(0);
+        // Up to: a shorter batch may need more (the weight gradient's k is
+        // the batch, cut into blocks of kc_block(b)).
         let mut gemm_len = 0;
         for w in sizes.windows(2) {
             let (i, o, b) = (w[0], w[1], max_batch);
             gemm_len = gemm_len
-                .max(gemm_workspace_len(b, i, o))
-                .max(gemm_workspace_len(o, b, i))
-                .max(gemm_workspace_len(b, o, i));
+                .max(gemm_workspace_len_up_to(b, i, o))
+                .max(gemm_workspace_len_up_to(o, b, i))
+                .max(gemm_workspace_len_up_to(b, o, i));
         }
         let gemm_len = gemm_len
             .checked_mul(gemm_threads(&sizes, max_batch, threads))
