@@ -153,8 +153,8 @@ fn corrupt_headers_give_the_matching_error() {
             |e| matches!(e, E::DuplicateName { .. }),
         ),
         (
-            r#"{"t":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}"#.into(),
-            vec![0; 2],
+            r#"{"t":{"dtype":"F4","shape":[1],"data_offsets":[0,1]}}"#.into(),
+            vec![0; 1],
             |e| matches!(e, E::UnsupportedDtype { .. }),
         ),
         (
@@ -175,11 +175,24 @@ fn corrupt_headers_give_the_matching_error() {
         (format!(r#"{{"t":{{{ok}}}}}"#), vec![0; 8], |e| {
             matches!(e, E::DataLayout { .. })
         }),
-        (format!(r#"{{"t":{{{ok},"extra":1}}}}"#), vec![0; 4], |e| {
+        (
+            format!(r#"{{"t":{{{ok},"extra":tru}}}}"#),
+            vec![0; 4],
+            |e| {
+                matches!(
+                    e,
+                    E::Syntax {
+                        what: "expected true, false or null",
+                        ..
+                    }
+                )
+            },
+        ),
+        (t(&format!("[{}1]", "1,".repeat(32))), vec![], |e| {
             matches!(
                 e,
                 E::Syntax {
-                    what: "unknown key in a tensor entry",
+                    what: "a shape of more than 32 dimensions",
                     ..
                 }
             )
@@ -203,6 +216,54 @@ fn corrupt_headers_give_the_matching_error() {
             other => panic!("header {header}: unexpected {other:?}"),
         }
     }
+}
+
+/// Files written elsewhere: F64, F16 and BF16 tensors are read into f32
+/// (F16 and BF16 exactly), other dtypes are skipped by name and refused
+/// only where a model needs them, unknown keys in an entry are ignored and a
+/// null metadata is none — as Python's `safetensors` reads them.
+#[test]
+fn reads_other_float_dtypes_and_skips_the_rest() {
+    let header = r#"{"__metadata__":null,
+        "h":{"dtype":"F16","shape":[4],"data_offsets":[0,8],"note":{"a":[1,null]}},
+        "b":{"dtype":"BF16","shape":[2],"data_offsets":[8,12]},
+        "d":{"dtype":"F64","shape":[1],"data_offsets":[12,20]},
+        "i":{"dtype":"I64","shape":[1],"data_offsets":[20,28]},
+        "z":{"dtype":"BOOL","shape":[3],"data_offsets":[28,31]}}"#;
+    let mut data = Vec::new();
+    // F16: 1, −2, the smallest subnormal 2⁻²⁴, −∞.
+    for h in [0x3C00u16, 0xC000, 0x0001, 0xFC00] {
+        data.extend_from_slice(&h.to_le_bytes());
+    }
+    // BF16: 1.5, the largest finite.
+    for h in [0x3FC0u16, 0x7F7F] {
+        data.extend_from_slice(&h.to_le_bytes());
+    }
+    data.extend_from_slice(&0.1f64.to_le_bytes());
+    data.extend_from_slice(&(-7i64).to_le_bytes());
+    data.extend_from_slice(&[1, 0, 1]);
+    let c = with_header(header, &data).unwrap();
+    let values = |n: &str| c.tensor(n).unwrap().data().to_vec();
+    assert_eq!(values("h"), [1.0, -2.0, 2f32.powi(-24), f32::NEG_INFINITY]);
+    assert_eq!(values("b"), [1.5, f32::from_bits(0x7F7F_0000)]);
+    assert_eq!(values("d"), [0.1f32]);
+    assert!(c.metadata_map().is_empty());
+    let skipped: Vec<(&str, &str)> = c
+        .skipped()
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_str()))
+        .collect();
+    assert_eq!(skipped, [("i", "I64"), ("z", "BOOL")]);
+    match c.require("i", &[1]) {
+        Err(e @ CheckpointError::UnsupportedDtype { .. }) => {
+            assert!(e.to_string().contains("\"i\" has dtype I64"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Written back, the checkpoint holds the f32 tensors alone.
+    let again = Checkpoint::from_bytes(&c.to_bytes()).unwrap();
+    assert_eq!(again.tensors().len(), 3);
+    assert!(again.skipped().is_empty());
 }
 
 #[test]

@@ -51,7 +51,9 @@ pub enum CheckpointError {
         /// The repeated name.
         name: String,
     },
-    /// A tensor has a dtype other than `F32`.
+    /// A tensor has a dtype that cannot be read as `f32`: one the format
+    /// does not define, or one that [`super::Checkpoint::skipped`] lists
+    /// when the tensor is needed.
     UnsupportedDtype {
         /// The tensor.
         tensor: String,
@@ -144,7 +146,7 @@ impl core::fmt::Display for CheckpointError {
             E::UnsupportedDtype { tensor, dtype } => {
                 write!(
                     f,
-                    "unsupported checkpoint: tensor {tensor:?} has dtype {dtype}, only F32 is read"
+                    "unsupported checkpoint: tensor {tensor:?} has dtype {dtype}, not one read as numbers (F32, F64, F16, BF16)"
                 )
             }
             E::BadTensor { tensor, reason } => {

@@ -9,7 +9,8 @@
 //!            name: {"dtype": "F32", "shape": [d₀, …], "data_offsets": [b, e]}, … }
 //! ```
 //! `b` and `e` are byte offsets into the data section; a tensor of shape
-//! `[d₀, …, dₖ]` spans `e − b = 4·∏dᵢ` bytes, and the tensors tile the data
+//! `[d₀, …, dₖ]` spans `e − b = s·∏dᵢ` bytes (`s` = 4 for F32, the bytes per
+//! element of its dtype), and the tensors tile the data
 //! section exactly: no gap, no overlap, no trailing byte (the same checks as the
 //! reference implementation, so Python's `safetensors` reads what we write).
 //! Source: the safetensors format description (Hugging Face, `safetensors`
@@ -20,6 +21,9 @@ use super::{Checkpoint, CheckpointError, Tensor};
 use std::collections::BTreeMap;
 use std::string::{String, ToString};
 use std::vec::Vec;
+
+/// The most dimensions a tensor may have.
+const MAX_RANK: usize = 32;
 
 /// The largest header accepted, in bytes (the reference reader's limit).
 pub const MAX_HEADER_LEN: u64 = 100_000_000;
@@ -69,9 +73,88 @@ pub(crate) fn encode(ckpt: &Checkpoint) -> Vec<u8> {
 /// A tensor entry of the header before its data is read.
 struct Entry {
     name: String,
+    dtype: Dtype,
     shape: Vec<usize>,
     begin: u64,
     end: u64,
+}
+
+/// How a tensor's bytes are read: floats become `f32` (F16 and BF16
+/// exactly, F64 rounded to nearest); the other dtypes of the format are
+/// skipped, by name.
+#[derive(Debug, Clone, PartialEq)]
+enum Dtype {
+    F32,
+    F64,
+    F16,
+    Bf16,
+    /// Not read: the dtype's name and its bytes per element.
+    Skipped(String, u64),
+}
+
+impl Dtype {
+    /// The dtype of the format named `name`, or `None` if it is not one.
+    fn parse(name: String) -> Option<Self> {
+        let skipped = |bytes| Some(Dtype::Skipped(name.clone(), bytes));
+        match name.as_str() {
+            "F32" => Some(Dtype::F32),
+            "F64" => Some(Dtype::F64),
+            "F16" => Some(Dtype::F16),
+            "BF16" => Some(Dtype::Bf16),
+            "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" => skipped(1),
+            "I16" | "U16" => skipped(2),
+            "I32" | "U32" => skipped(4),
+            "I64" | "U64" => skipped(8),
+            _ => None,
+        }
+    }
+
+    /// Bytes per element.
+    fn size(&self) -> u64 {
+        match self {
+            Dtype::F32 => 4,
+            Dtype::F64 => 8,
+            Dtype::F16 | Dtype::Bf16 => 2,
+            Dtype::Skipped(_, bytes) => *bytes,
+        }
+    }
+
+    /// The values of `raw` (a whole number of elements), or `None` for a
+    /// skipped dtype.
+    fn decode(&self, raw: &[u8]) -> Option<Vec<f32>> {
+        let half = |c: &[u8]| u16::from_le_bytes([c[0], c[1]]);
+        Some(match self {
+            Dtype::F32 => raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            Dtype::F64 => raw
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])) as f32)
+                .collect(),
+            Dtype::F16 => raw.chunks_exact(2).map(|c| f16_to_f32(half(c))).collect(),
+            Dtype::Bf16 => raw
+                .chunks_exact(2)
+                .map(|c| f32::from_bits(u32::from(half(c)) << 16))
+                .collect(),
+            Dtype::Skipped(..) => return None,
+        })
+    }
+}
+
+/// The IEEE 754 binary16 value `h` as `f32` (exact: every binary16 value is
+/// one; a NaN keeps its payload).
+fn f16_to_f32(h: u16) -> f32 {
+    let negative = h & 0x8000 != 0;
+    let exp = u32::from((h >> 10) & 0x1f);
+    let frac = u32::from(h & 0x3ff);
+    let magnitude = match exp {
+        // Zero and subnormals: frac·2⁻²⁴, exact in f32.
+        0 => frac as f32 * (1.0 / (1u32 << 24) as f32),
+        0x1f => f32::from_bits(0x7f80_0000 | (frac << 13)),
+        _ => f32::from_bits(((exp + 127 - 15) << 23) | (frac << 13)),
+    };
+    if negative { -magnitude } else { magnitude }
 }
 
 /// A validated header: the metadata, the tensor entries sorted by offset,
@@ -154,24 +237,24 @@ pub(crate) fn decode_data(layout: Layout, data: &[u8]) -> Result<Checkpoint, Che
             ),
         });
     }
-    let tensors = layout
-        .entries
-        .into_iter()
-        .map(|e| {
-            let raw = &data[e.begin as usize..e.end as usize];
-            let values = raw
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-            Tensor {
+    let mut tensors = Vec::new();
+    let mut skipped = Vec::new();
+    for e in layout.entries {
+        let raw = &data[e.begin as usize..e.end as usize];
+        match (e.dtype.decode(raw), e.dtype) {
+            (Some(data), _) => tensors.push(Tensor {
                 name: e.name,
                 shape: e.shape,
-                data: values.collect(),
-            }
-        })
-        .collect();
+                data,
+            }),
+            (None, Dtype::Skipped(dtype, _)) => skipped.push((e.name, dtype)),
+            (None, _) => unreachable!("only a skipped dtype decodes to None"),
+        }
+    }
     Ok(Checkpoint {
         tensors,
         metadata: layout.metadata,
+        skipped,
     })
 }
 
@@ -208,7 +291,13 @@ fn parse_header(header: &[u8]) -> Result<Header, CheckpointError> {
                 if metadata.is_some() {
                     return Err(CheckpointError::DuplicateName { name: key });
                 }
-                metadata = Some(parse_string_map(&mut r)?);
+                // `null` is no metadata, as the reference reader has it.
+                metadata = Some(if r.peek() == Some(b'n') {
+                    r.literal("null")?;
+                    BTreeMap::new()
+                } else {
+                    parse_string_map(&mut r)?
+                });
             } else {
                 if names.insert(key.clone(), ()).is_some() {
                     return Err(CheckpointError::DuplicateName { name: key });
@@ -252,8 +341,12 @@ fn parse_string_map(r: &mut Reader<'_>) -> Result<BTreeMap<String, String>, Chec
     }
 }
 
-/// Parses `[u, …]`, at most `max` integers.
-fn parse_uints(r: &mut Reader<'_>, max: usize) -> Result<Vec<u64>, CheckpointError> {
+/// Parses `[u, …]`, at most `max` integers (else `too_long`).
+fn parse_uints(
+    r: &mut Reader<'_>,
+    max: usize,
+    too_long: &'static str,
+) -> Result<Vec<u64>, CheckpointError> {
     let mut out = Vec::new();
     r.expect(b'[', "expected '['")?;
     if r.eat_close(b']') {
@@ -263,7 +356,7 @@ fn parse_uints(r: &mut Reader<'_>, max: usize) -> Result<Vec<u64>, CheckpointErr
         if out.len() == max {
             return Err(CheckpointError::Syntax {
                 offset: r.offset(),
-                what: "array too long",
+                what: too_long,
             });
         }
         out.push(r.uint()?);
@@ -273,7 +366,8 @@ fn parse_uints(r: &mut Reader<'_>, max: usize) -> Result<Vec<u64>, CheckpointErr
     }
 }
 
-/// Parses one tensor's `{"dtype", "shape", "data_offsets"}` and checks its sizes.
+/// Parses one tensor's `{"dtype", "shape", "data_offsets"}` (other keys are
+/// skipped, as the reference reader does) and checks its sizes.
 fn parse_entry(r: &mut Reader<'_>, name: String) -> Result<Entry, CheckpointError> {
     let (mut dtype, mut shape, mut offsets) = (None, None, None);
     r.expect(b'{', "expected '{' for a tensor entry")?;
@@ -283,13 +377,19 @@ fn parse_entry(r: &mut Reader<'_>, name: String) -> Result<Entry, CheckpointErro
         r.expect(b':', "expected ':'")?;
         let duplicate = match key.as_str() {
             "dtype" => dtype.replace(r.string()?).is_some(),
-            "shape" => shape.replace(parse_uints(r, 32)?).is_some(),
-            "data_offsets" => offsets.replace(parse_uints(r, 2)?).is_some(),
+            "shape" => shape
+                .replace(parse_uints(
+                    r,
+                    MAX_RANK,
+                    "a shape of more than 32 dimensions",
+                )?)
+                .is_some(),
+            "data_offsets" => offsets
+                .replace(parse_uints(r, 2, "data_offsets of more than two integers")?)
+                .is_some(),
             _ => {
-                return Err(CheckpointError::Syntax {
-                    offset: at,
-                    what: "unknown key in a tensor entry",
-                });
+                r.skip_value()?;
+                false
             }
         };
         if duplicate {
@@ -309,16 +409,18 @@ fn parse_entry(r: &mut Reader<'_>, name: String) -> Result<Entry, CheckpointErro
     let (Some(dtype), Some(shape), Some(offsets)) = (dtype, shape, offsets) else {
         return Err(bad("entry lacks dtype, shape or data_offsets".to_string()));
     };
-    if dtype != "F32" {
+    let Some(dtype) = Dtype::parse(dtype.clone()) else {
         return Err(CheckpointError::UnsupportedDtype {
             tensor: name,
             dtype,
         });
-    }
+    };
     let [begin, end] = offsets[..] else {
         return Err(bad("data_offsets must hold two integers".to_string()));
     };
-    let bytes = shape.iter().try_fold(4u64, |acc, &d| acc.checked_mul(d));
+    let bytes = shape
+        .iter()
+        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d));
     let Some(bytes) = bytes else {
         return Err(bad(std::format!("shape {shape:?} overflows")));
     };
@@ -332,6 +434,7 @@ fn parse_entry(r: &mut Reader<'_>, name: String) -> Result<Entry, CheckpointErro
     };
     Ok(Entry {
         name,
+        dtype,
         shape,
         begin,
         end,
@@ -379,4 +482,31 @@ fn check_layout(
         });
     }
     Ok(pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::f16_to_f32;
+
+    /// Every binary16 value against its definition, sign of zero and NaN
+    /// payload included.
+    #[test]
+    fn every_f16_value_converts_exactly() {
+        for h in 0..=u16::MAX {
+            let got = f16_to_f32(h);
+            let (negative, exp, frac) = (h >> 15 == 1, (h >> 10) & 0x1f, h & 0x3ff);
+            assert_eq!(got.is_sign_negative(), negative, "{h:#06x}");
+            let magnitude = match exp {
+                0 => f64::from(frac) * 2f64.powi(-24),
+                31 if frac == 0 => f64::INFINITY,
+                31 => {
+                    assert!(got.is_nan(), "{h:#06x}");
+                    assert_eq!((got.to_bits() >> 13) & 0x3ff, u32::from(frac), "{h:#06x}");
+                    continue;
+                }
+                e => (1.0 + f64::from(frac) / 1024.0) * 2f64.powi(i32::from(e) - 15),
+            };
+            assert_eq!(f64::from(got.abs()), magnitude, "{h:#06x}");
+        }
+    }
 }

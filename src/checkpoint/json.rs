@@ -10,6 +10,7 @@
 //! longer than the header itself.
 
 use std::string::String;
+use std::vec::Vec;
 
 /// Appends `s` as a JSON string literal (RFC 8259 §7): `"` and `\` and the
 /// control characters U+0000‥U+001F are escaped, everything else is copied.
@@ -183,6 +184,110 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Skips one value of any kind, checking its syntax: what the reference
+    /// reader does with a field it does not know. Nesting is counted on a
+    /// stack of closing brackets (one byte per open level, at most the
+    /// header's length), not recursed into.
+    pub(crate) fn skip_value(&mut self) -> Result<(), SyntaxError> {
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            // One value, or the start of a non-empty container.
+            match self.peek() {
+                Some(b'{') => {
+                    self.pos += 1;
+                    if !self.eat_close(b'}') {
+                        open.push(b'}');
+                        self.string()?;
+                        self.expect(b':', "expected ':'")?;
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    if !self.eat_close(b']') {
+                        open.push(b']');
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b't') => self.literal("true")?,
+                Some(b'f') => self.literal("false")?,
+                Some(b'n') => self.literal("null")?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                _ => return self.err("expected a value"),
+            }
+            // After a value: close the containers it ends, or go on to the
+            // next member.
+            loop {
+                let Some(&close) = open.last() else {
+                    return Ok(());
+                };
+                if self.next_or_close(close)? {
+                    if close == b'}' {
+                        self.string()?;
+                        self.expect(b':', "expected ':'")?;
+                    }
+                    break;
+                }
+                open.pop();
+            }
+        }
+    }
+
+    /// Consumes the literal `word` (`true`, `false`, `null`).
+    pub(crate) fn literal(&mut self, word: &str) -> Result<(), SyntaxError> {
+        self.skip_ws();
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            self.err("expected true, false or null")
+        }
+    }
+
+    /// Skips a number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    fn number(&mut self) -> Result<(), SyntaxError> {
+        let digits = |r: &mut Self| {
+            let start = r.pos;
+            while r.bytes.get(r.pos).is_some_and(u8::is_ascii_digit) {
+                r.pos += 1;
+            }
+            r.pos - start
+        };
+        if self.bytes.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        let start = self.pos;
+        match digits(self) {
+            0 => return self.err("expected a digit"),
+            n if n > 1 && self.bytes[start] == b'0' => {
+                return Err(SyntaxError {
+                    offset: start,
+                    what: "number with a leading zero",
+                });
+            }
+            _ => {}
+        }
+        if self.bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if digits(self) == 0 {
+                return self.err("expected a digit after '.'");
+            }
+        }
+        if let Some(b'e' | b'E') = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.bytes.get(self.pos) {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                return self.err("expected a digit in the exponent");
+            }
+        }
+        Ok(())
+    }
+
     /// Decodes the escape after a backslash.
     fn escape(&mut self) -> Result<char, SyntaxError> {
         let Some(&b) = self.bytes.get(self.pos) else {
@@ -248,6 +353,45 @@ mod tests {
 
     fn read_string(s: &str) -> Result<String, SyntaxError> {
         Reader::new(s.as_bytes()).string()
+    }
+
+    #[test]
+    fn skip_value_takes_any_value_and_checks_it() {
+        for (json, rest) in [
+            (
+                r#"{"a": [1, {"b": null}, []], "c": -1.5e3, "d": true, "e": {}} ,x"#,
+                " ,x",
+            ),
+            ("[ ] x", " x"),
+            (r#""s\"t" x"#, " x"),
+            ("0.25E-7,", ","),
+            ("false}", "}"),
+        ] {
+            let mut r = Reader::new(json.as_bytes());
+            r.skip_value().unwrap();
+            assert_eq!(&json[r.offset()..], rest, "{json}");
+        }
+        for bad in [
+            "[1,}",
+            "{\"a\" 1}",
+            "tru",
+            "01",
+            "1.",
+            "-",
+            "1e",
+            "[",
+            "{\"a\":",
+            "nul",
+            "+1",
+            "{1:2}",
+        ] {
+            assert!(Reader::new(bad.as_bytes()).skip_value().is_err(), "{bad}");
+        }
+        // Deep nesting is counted, not recursed into.
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let mut r = Reader::new(deep.as_bytes());
+        r.skip_value().unwrap();
+        assert_eq!(r.offset(), deep.len());
     }
 
     #[test]

@@ -8,8 +8,15 @@
 //! Face). The format is written and read by hand — a small JSON writer and a
 //! strict, non-recursive parser — so the library keeps its dependency count
 //! low. Reading never panics: every malformed, truncated or oversized input
-//! returns a [`CheckpointError`] that says what is wrong and where, and nothing
-//! is allocated beyond the size of the input.
+//! returns a [`CheckpointError`] that says what is wrong and where, and the
+//! memory it takes is bounded by a small multiple of the input's size.
+//!
+//! Values are `f32`. A file written elsewhere may hold F64, F16 or BF16
+//! tensors (read into `f32`: F16 and BF16 exactly, F64 rounded to nearest)
+//! and tensors of the format's other dtypes (integers, booleans, 8-bit
+//! floats), which are skipped by name ([`Checkpoint::skipped`]); unknown
+//! keys in a tensor entry are ignored and a `null` metadata is none, as the
+//! reference reader does.
 //!
 //! An MLP checkpoint names its tensors `layers.{i}.weight` (shape `[out, in]`,
 //! as in PyTorch) and `layers.{i}.bias` (`[out]`), stores optimizer state as
@@ -80,6 +87,9 @@ impl Tensor {
 pub struct Checkpoint {
     tensors: Vec<Tensor>,
     metadata: BTreeMap<String, String>,
+    /// Tensors of a file that were not read (integer, boolean or 8-bit float
+    /// dtypes): `(name, dtype)`.
+    skipped: Vec<(String, String)>,
 }
 
 impl Checkpoint {
@@ -138,12 +148,26 @@ impl Checkpoint {
         self.tensors.iter().find(|t| t.name == name)
     }
 
+    /// The tensors of the file read that were skipped, as `(name, dtype)`:
+    /// those of an integer, boolean or 8-bit float dtype (a checkpoint holds
+    /// `f32` values; F64, F16 and BF16 tensors are read into them). They are
+    /// not written back.
+    pub fn skipped(&self) -> &[(String, String)] {
+        &self.skipped
+    }
+
     /// The values of tensor `name`, which must have shape `shape`.
     ///
     /// # Errors
-    /// [`CheckpointError::MissingTensor`] or [`CheckpointError::ShapeMismatch`].
+    /// [`CheckpointError::MissingTensor`], [`CheckpointError::ShapeMismatch`],
+    /// or [`CheckpointError::UnsupportedDtype`] for one of the
+    /// [`skipped`](Self::skipped) tensors.
     pub fn require(&self, name: &str, shape: &[usize]) -> Result<&[f32], CheckpointError> {
         let Some(t) = self.tensor(name) else {
+            if let Some((_, dtype)) = self.skipped.iter().find(|(n, _)| n == name) {
+                let (tensor, dtype) = (name.into(), dtype.clone());
+                return Err(CheckpointError::UnsupportedDtype { tensor, dtype });
+            }
             return Err(CheckpointError::MissingTensor { name: name.into() });
         };
         if t.shape != shape {
