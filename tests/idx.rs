@@ -171,6 +171,17 @@ fn dimension_products_that_overflow_are_rejected() {
         None => IdxError::DimensionOverflow { dim: 1, value: 2 },
     };
     assert_eq!(e, expected);
+    // A zero dimension makes the array empty on every target, wherever it
+    // stands: the product of the others need not fit.
+    for dims in [
+        [u32::MAX, u32::MAX, u32::MAX, 0],
+        [0, u32::MAX, u32::MAX, u32::MAX],
+        [70_000, 70_000, 0, 70_000],
+    ] {
+        let bytes = encode(DataType::F64, &dims, &[]);
+        let idx = Idx::parse(&bytes).unwrap_or_else(|e| panic!("{dims:?}: {e}"));
+        assert_eq!(idx.len(), 0, "{dims:?}");
+    }
 }
 
 #[test]

@@ -250,6 +250,13 @@ fn checksums_pass_then_mismatch_then_missing() {
         std::fs::write(d.0.join("SHA256SUMS"), lines).unwrap();
         load_mnist_with(&d.0, &on).unwrap_or_else(|e| panic!("{style}: {e}"));
     }
+    // A line in another encoding than UTF-8 (a Latin-1 file name) hides
+    // none of the others.
+    let mut latin1 = sums.clone().into_bytes();
+    latin1.extend_from_slice(&[b'0'; 64]);
+    latin1.extend_from_slice(b"  caf\xe9.txt\n");
+    std::fs::write(d.0.join("SHA256SUMS"), latin1).unwrap();
+    load_mnist_with(&d.0, &on).unwrap();
     // A malformed line is no entry (as `sha256sum -c` skips it), not a
     // mismatch against its garbage.
     let garbled = sums.replacen(&sums[..64], "zz", 1);
@@ -326,6 +333,22 @@ fn gzip_bomb_is_rejected_after_the_declared_size() {
         ),
         "{e}"
     );
+    // Several members are read one after another, as `zcat` does (`cat
+    // a.gz b.gz`); bytes after the last that are no member are an error, not
+    // ignored.
+    let whole = idx_u8(&[3], &[1, 2, 3]);
+    let two = [gz(&whole[..6]), gz(&whole[6..])].concat();
+    assert_eq!(read_idx_gz(&two[..], 100).unwrap(), whole);
+    let junk = [gz(&whole), b"junk".to_vec()].concat();
+    assert!(matches!(
+        read_idx_gz(&junk[..], 100),
+        Err(ReadIdxError::Io(_))
+    ));
+    let longer = [gz(&whole), gz(&[4])].concat();
+    assert!(matches!(
+        read_idx_gz(&longer[..], 100),
+        Err(ReadIdxError::TrailingData { .. })
+    ));
     // A corrupt stream is an I/O error, never a panic.
     let mut bad = gz(&idx_u8(&[3], &[1, 2, 3]));
     let n = bad.len();

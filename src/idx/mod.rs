@@ -209,7 +209,10 @@ impl<'a> Header<'a> {
             expected: header,
             found: bytes.len(),
         })?;
-        let mut len = 1usize;
+        // A zero dimension makes the array empty, whatever the others are
+        // (the product of the ones before it may not fit in usize).
+        let empty = dims.chunks_exact(4).any(|b| b == [0; 4]);
+        let mut len = usize::from(!empty);
         for (dim, b) in dims.chunks_exact(4).enumerate() {
             let value = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
             let overflow = IdxError::DimensionOverflow { dim, value };

@@ -329,10 +329,13 @@ impl Sums {
                 tried: std::vec![path],
             });
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| MnistError::Io {
+        let bytes = std::fs::read(&path).map_err(|source| MnistError::Io {
             path: path.clone(),
             source,
         })?;
+        // Each line on its own, as `sha256sum -c` reads them: a line naming
+        // a file in another encoding does not hide the others.
+        let text = String::from_utf8_lossy(&bytes);
         let entries = text
             .lines()
             .filter_map(Self::parse_line)

@@ -162,11 +162,13 @@ pub fn read_idx<R: Read>(mut reader: R, max_bytes: usize) -> Result<Vec<u8>, Rea
     Ok(buf)
 }
 
-/// [`read_idx`] on gzip-compressed input (one gzip member; its CRC-32 and
-/// length are checked when the stream ends).
+/// [`read_idx`] on gzip-compressed input: every member, one after another,
+/// as `zcat` reads them (`cat a.gz b.gz` makes a valid file); each member's
+/// CRC-32 and length are checked when it ends.
 ///
 /// # Errors
-/// As [`read_idx`]; corrupt gzip data is [`ReadIdxError::Io`].
+/// As [`read_idx`]; corrupt gzip data, and bytes after the last member that
+/// are not another member, are [`ReadIdxError::Io`].
 ///
 /// # Examples
 /// ```
@@ -178,7 +180,7 @@ pub fn read_idx<R: Read>(mut reader: R, max_bytes: usize) -> Result<Vec<u8>, Rea
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_idx_gz<R: Read>(reader: R, max_bytes: usize) -> Result<Vec<u8>, ReadIdxError> {
-    read_idx(flate2::read::GzDecoder::new(reader), max_bytes)
+    read_idx(flate2::read::MultiGzDecoder::new(reader), max_bytes)
 }
 
 /// A reader that hashes every byte it passes on (when `hasher` is `Some`).
