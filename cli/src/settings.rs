@@ -37,14 +37,38 @@ fn optimizer(m: &ArgMatches, base: OptimizerConfig) -> Result<OptimizerConfig, F
         float(m, "momentum")?,
         float(m, "weight-decay")?,
     );
+    let text = |id| given(m, id).map_or("", String::as_str);
     if lr.is_some_and(|lr| lr <= 0.0) {
-        let text = given(m, "lr").map_or("", String::as_str);
-        return Err(Failure::input(format!("--lr must be > 0, got {text}")));
+        // A positive number written, which f64 cannot hold.
+        let mantissa = text("lr").split(['e', 'E']).next().unwrap_or("");
+        let positive =
+            !text("lr").starts_with('-') && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+        let zero = if positive { ", which is 0 in f64" } else { "" };
+        return Err(Failure::input(format!(
+            "--lr must be > 0, got {}{zero}",
+            text("lr")
+        )));
     }
     if let Some(v) = momentum.filter(|v| *v < 0.0).or(wd.filter(|v| *v < 0.0)) {
         return Err(Failure::input(format!(
             "--momentum and --weight-decay must be ≥ 0, got {v}"
         )));
+    }
+    // The updates run in f32, which must hold each value.
+    for (id, value) in [("lr", lr), ("momentum", momentum), ("weight-decay", wd)] {
+        let Some(v) = value else { continue };
+        if !(v as f32).is_finite() {
+            return Err(Failure::input(format!(
+                "--{id} {} is beyond f32's range (at most about 3.4e38)",
+                text(id)
+            )));
+        }
+        if id == "lr" && v as f32 == 0.0 {
+            return Err(Failure::input(format!(
+                "--lr must be > 0, got {}, which is 0 in f32 (the updates run in f32; the smallest is about 1.4e-45)",
+                text(id)
+            )));
+        }
     }
     let name = match given(m, "optimizer").map(String::as_str) {
         None => match base {

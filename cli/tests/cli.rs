@@ -57,7 +57,19 @@ fn bad_flags_exit_2_with_one_line() {
     assert_bad_input(&["train", "--lr", "0"], "--lr must be > 0");
     assert_bad_input(&["train", "--lr", "-0.1"], "--lr must be > 0");
     // Positive numbers that are 0 in the precision they are used in say so.
-    assert_bad_input(&["train", "--lr", "1e-400"], "--lr must be > 0, got 1e-400");
+    assert_bad_input(
+        &["train", "--lr", "1e-400"],
+        "--lr must be > 0, got 1e-400, which is 0 in f64",
+    );
+    assert_bad_input(
+        &["train", "--lr", "1e-50"],
+        "--lr must be > 0, got 1e-50, which is 0 in f32",
+    );
+    assert_bad_input(
+        &["train", "--lr", "1e39"],
+        "--lr 1e39 is beyond f32's range",
+    );
+    assert_bad_input(&["train", "--lr", "0"], "--lr must be > 0, got 0");
     assert_bad_input(
         &["train", "--init", "normal:1e-50"],
         "got 1e-50, which is 0 in f32",

@@ -129,9 +129,9 @@ impl OptimizerConfig {
             OptimizerConfig::Sgd(c) => (c.lr, c.weight_decay),
             OptimizerConfig::Adam(c) => (c.lr, c.weight_decay),
         };
-        // The updates run in f32: a value is finite (and lr positive) once
-        // cast, or it would turn the parameters to ±∞ or NaN (or leave them
-        // in place) at the first step.
+        // The updates run in f32: each value must be representable there
+        // (finite once cast, lr not 0). A finite lr can still be large
+        // enough for a step to overflow, which is divergence, not bad input.
         let f32_finite = |x: f64| (x as f32).is_finite();
         if !(lr > 0.0 && f32_finite(lr) && lr as f32 > 0.0) {
             return bad("lr", lr);
