@@ -229,7 +229,10 @@ fn reads_other_float_dtypes_and_skips_the_rest() {
         "b":{"dtype":"BF16","shape":[2],"data_offsets":[8,12]},
         "d":{"dtype":"F64","shape":[1],"data_offsets":[12,20]},
         "i":{"dtype":"I64","shape":[1],"data_offsets":[20,28]},
-        "z":{"dtype":"BOOL","shape":[3],"data_offsets":[28,31]}}"#;
+        "z":{"dtype":"BOOL","shape":[3],"data_offsets":[28,31]},
+        "f4":{"dtype":"F4","shape":[2],"data_offsets":[31,32]},
+        "c":{"dtype":"C64","shape":[1],"data_offsets":[32,40]},
+        "e8":{"dtype":"F8_E8M0","shape":[1],"data_offsets":[40,41]}}"#;
     let mut data = Vec::new();
     // F16: 1, −2, the smallest subnormal 2⁻²⁴, −∞.
     for h in [0x3C00u16, 0xC000, 0x0001, 0xFC00] {
@@ -242,6 +245,7 @@ fn reads_other_float_dtypes_and_skips_the_rest() {
     data.extend_from_slice(&0.1f64.to_le_bytes());
     data.extend_from_slice(&(-7i64).to_le_bytes());
     data.extend_from_slice(&[1, 0, 1]);
+    data.extend_from_slice(&[0x21; 10]);
     let c = with_header(header, &data).unwrap();
     let values = |n: &str| c.tensor(n).unwrap().data().to_vec();
     assert_eq!(values("h"), [1.0, -2.0, 2f32.powi(-24), f32::NEG_INFINITY]);
@@ -253,7 +257,33 @@ fn reads_other_float_dtypes_and_skips_the_rest() {
         .iter()
         .map(|(n, d)| (n.as_str(), d.as_str()))
         .collect();
-    assert_eq!(skipped, [("i", "I64"), ("z", "BOOL")]);
+    assert_eq!(
+        skipped,
+        [
+            ("i", "I64"),
+            ("z", "BOOL"),
+            ("f4", "F4"),
+            ("c", "C64"),
+            ("e8", "F8_E8M0")
+        ]
+    );
+    // 4-bit values fill whole bytes only in pairs.
+    let odd = r#"{"t":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}}"#;
+    assert!(matches!(
+        with_header(odd, &[0; 2]),
+        Err(CheckpointError::BadTensor { .. })
+    ));
+    // A skipped tensor still counts as a layer beyond the architecture.
+    let beyond = r#"{"__metadata__":{"format_version":"1","architecture":"1,1"},
+        "layers.0.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},
+        "layers.0.bias":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},
+        "layers.1.weight":{"dtype":"I8","shape":[1,1],"data_offsets":[8,9]}}"#;
+    let c2 = with_header(beyond, &[0; 9]).unwrap();
+    assert!(
+        matches!(&c2.check_model(None), Err(CheckpointError::BadTensor { tensor, .. }) if tensor == "layers.1.weight"),
+        "{:?}",
+        c2.check_model(None)
+    );
     match c.require("i", &[1]) {
         Err(e @ CheckpointError::UnsupportedDtype { .. }) => {
             assert!(e.to_string().contains("\"i\" has dtype I64"), "{e}");

@@ -51,9 +51,9 @@ pub enum CheckpointError {
         /// The repeated name.
         name: String,
     },
-    /// A tensor has a dtype that cannot be read as `f32`: one the format
-    /// does not define, or one that [`super::Checkpoint::skipped`] lists
-    /// when the tensor is needed.
+    /// A tensor has a dtype that cannot be read as `f32`: a name the format
+    /// does not define (in a file), or one that [`super::Checkpoint::skipped`]
+    /// lists when the tensor is needed.
     UnsupportedDtype {
         /// The tensor.
         tensor: String,

@@ -88,34 +88,36 @@ enum Dtype {
     F64,
     F16,
     Bf16,
-    /// Not read: the dtype's name and its bytes per element.
+    /// Not read: the dtype's name and its bits per element.
     Skipped(String, u64),
 }
 
 impl Dtype {
     /// The dtype of the format named `name`, or `None` if it is not one.
     fn parse(name: String) -> Option<Self> {
-        let skipped = |bytes| Some(Dtype::Skipped(name.clone(), bytes));
+        let skipped = |bits| Some(Dtype::Skipped(name.clone(), bits));
         match name.as_str() {
             "F32" => Some(Dtype::F32),
             "F64" => Some(Dtype::F64),
             "F16" => Some(Dtype::F16),
             "BF16" => Some(Dtype::Bf16),
-            "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" => skipped(1),
-            "I16" | "U16" => skipped(2),
-            "I32" | "U32" => skipped(4),
-            "I64" | "U64" => skipped(8),
+            "F4" => skipped(4),
+            "F6_E2M3" | "F6_E3M2" => skipped(6),
+            "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" | "F8_E8M0" => skipped(8),
+            "I16" | "U16" => skipped(16),
+            "I32" | "U32" => skipped(32),
+            "I64" | "U64" | "C64" => skipped(64),
             _ => None,
         }
     }
 
-    /// Bytes per element.
-    fn size(&self) -> u64 {
+    /// Bits per element (4 and 6 for the packed small floats).
+    fn bits(&self) -> u64 {
         match self {
-            Dtype::F32 => 4,
-            Dtype::F64 => 8,
-            Dtype::F16 | Dtype::Bf16 => 2,
-            Dtype::Skipped(_, bytes) => *bytes,
+            Dtype::F32 => 32,
+            Dtype::F64 => 64,
+            Dtype::F16 | Dtype::Bf16 => 16,
+            Dtype::Skipped(_, bits) => *bits,
         }
     }
 
@@ -418,12 +420,19 @@ fn parse_entry(r: &mut Reader<'_>, name: String) -> Result<Entry, CheckpointErro
     let [begin, end] = offsets[..] else {
         return Err(bad("data_offsets must hold two integers".to_string()));
     };
-    let bytes = shape
+    let bits = shape
         .iter()
-        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d));
-    let Some(bytes) = bytes else {
+        .try_fold(dtype.bits(), |acc, &d| acc.checked_mul(d));
+    let Some(bits) = bits else {
         return Err(bad(std::format!("shape {shape:?} overflows")));
     };
+    if bits % 8 != 0 {
+        return Err(bad(std::format!(
+            "shape {shape:?} of {}-bit values fills no whole number of bytes",
+            dtype.bits()
+        )));
+    }
+    let bytes = bits / 8;
     if end < begin || end - begin != bytes {
         return Err(bad(std::format!(
             "shape {shape:?} needs {bytes} bytes but data_offsets are [{begin}, {end}]"

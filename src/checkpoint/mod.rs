@@ -13,8 +13,8 @@
 //!
 //! Values are `f32`. A file written elsewhere may hold F64, F16 or BF16
 //! tensors (read into `f32`: F16 and BF16 exactly, F64 rounded to nearest)
-//! and tensors of the format's other dtypes (integers, booleans, 8-bit
-//! floats), which are skipped by name ([`Checkpoint::skipped`]); unknown
+//! and tensors of the format's other dtypes (integers, booleans, complex,
+//! 4- to 8-bit floats), which are skipped by name ([`Checkpoint::skipped`]); unknown
 //! keys in a tensor entry are ignored and a `null` metadata is none, as the
 //! reference reader does.
 //!
@@ -87,8 +87,8 @@ impl Tensor {
 pub struct Checkpoint {
     tensors: Vec<Tensor>,
     metadata: BTreeMap<String, String>,
-    /// Tensors of a file that were not read (integer, boolean or 8-bit float
-    /// dtypes): `(name, dtype)`.
+    /// Tensors of a file that were not read (their dtypes hold no f32
+    /// values): `(name, dtype)`.
     skipped: Vec<(String, String)>,
 }
 
@@ -149,7 +149,7 @@ impl Checkpoint {
     }
 
     /// The tensors of the file read that were skipped, as `(name, dtype)`:
-    /// those of an integer, boolean or 8-bit float dtype (a checkpoint holds
+    /// those of an integer, boolean, complex or 4- to 8-bit float dtype (a checkpoint holds
     /// `f32` values; F64, F16 and BF16 tensors are read into them). They are
     /// not written back.
     pub fn skipped(&self) -> &[(String, String)] {

@@ -141,11 +141,11 @@ impl Checkpoint {
             self.require(&weight_name(i), &[pair[1], pair[0]])?;
             self.require(&bias_name(i), &[pair[1]])?;
         }
-        let extra = sizes.len() - 1;
-        if self.tensor(&weight_name(extra)).is_some() {
+        let extra = weight_name(sizes.len() - 1);
+        if self.tensor(&extra).is_some() || self.skipped().iter().any(|(n, _)| *n == extra) {
             let reason = std::format!("a layer beyond the architecture {arch}");
             return Err(CheckpointError::BadTensor {
-                tensor: weight_name(extra),
+                tensor: extra,
                 reason,
             });
         }
