@@ -383,10 +383,14 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let given_out = given(m, "out");
     let out = given_out.map_or_else(default_out, PathBuf::from);
     let made = prepare_out(&out, given_out.is_some())?;
-    // Whatever stops the study before its outputs are written leaves
-    // nothing behind (`remove_made` removes only empty directories).
+    // Whatever stops the study leaves nothing behind in directories it
+    // made: the outputs written before a failing one go too, then the
+    // directories (`remove_made` removes only empty ones).
     let result = run_study(m, &s, &out, limits);
-    if result.is_err() {
+    if result.is_err() && !made.is_empty() {
+        for file in OUT_FILES {
+            let _ = std::fs::remove_file(out.join(file));
+        }
         remove_made(&made);
     }
     let text = result?;

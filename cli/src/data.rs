@@ -68,7 +68,10 @@ pub fn load(
     limit(&mut data.train, train_limit);
     limit(&mut data.test, test_limit);
     if data.test.len == 0 {
-        return Err(Failure::input("--test-limit must be at least 1".into()));
+        return Err(Failure::input(format!(
+            "the test set in {} holds no images",
+            dir.display()
+        )));
     }
     Ok(data)
 }
@@ -83,7 +86,10 @@ pub fn load_test(
     let mut test = load_mnist_test(&dir, &options(verify)).map_err(load_error(&dir))?;
     limit(&mut test, test_limit);
     if test.len == 0 {
-        return Err(Failure::input("--test-limit must be at least 1".into()));
+        return Err(Failure::input(format!(
+            "the test set in {} holds no images",
+            dir.display()
+        )));
     }
     Ok(test)
 }

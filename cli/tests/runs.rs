@@ -235,6 +235,52 @@ fn compare_refuses_less_than_one_batch() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A study whose outputs cannot all be written (here `report.md` is made a
+/// directory while the study trains) removes the ones it wrote and the
+/// `--out` it made.
+#[test]
+fn compare_that_fails_to_write_leaves_nothing() {
+    let dir = scratch("compare-write");
+    let out_dir = dir.join("new/out");
+    let blocker = {
+        let report = out_dir.join("report.md");
+        std::thread::spawn(move || {
+            for _ in 0..20_000 {
+                if std::fs::create_dir(&report).is_ok() {
+                    return true;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            false
+        })
+    };
+    let out = deepinit(&[
+        "compare",
+        "--inits",
+        "he-normal",
+        "--seeds",
+        "1",
+        "--epochs",
+        "2",
+        "--train-limit",
+        "3000",
+        "--test-limit",
+        "500",
+        "--out",
+        s(&out_dir),
+    ]);
+    assert!(blocker.join().unwrap(), "report.md was never blocked");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("report.md"), "{}", out.stderr);
+    // The blocking directory is not the study's: it stays, and with it
+    // --out; the metrics written before the failure are gone.
+    assert!(
+        !out_dir.join("metrics.json").exists(),
+        "metrics.json left behind"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// Two runs at a time train the same networks as one at a time: the same
 /// weights, run by run, in the same order in metrics.json. Without
 /// `--jobs`, each thread trains its own run.
