@@ -242,6 +242,19 @@ fn adam_without_eps_leaves_parameters_without_second_moment() {
     let want: Vec<u32> = p_alone.iter().map(|x| x.to_bits()).collect();
     assert_eq!(got, want);
     assert!(p_alone.iter().all(|&x| x != 0.5));
+    // The same bits as the SIMD kernels give them: with ε = 10⁻⁴⁰ (which
+    // takes those kernels) √v + ε̂ rounds to √v for these moments.
+    let tiny = OptimizerConfig::Adam(AdamConfig {
+        eps: 1e-40,
+        ..AdamConfig::new(0.01)
+    });
+    let mut simd = Optimizer::new(tiny, &[moved.len()]).unwrap();
+    let mut p_simd = vec![0.5f32; moved.len()];
+    for _ in 0..3 {
+        simd.step([(&mut p_simd[..], &g_alone[..])]);
+    }
+    let simd_bits: Vec<u32> = p_simd.iter().map(|x| x.to_bits()).collect();
+    assert_eq!(simd_bits, want);
 }
 
 /// A call with a parameter missing panics before anything is updated.

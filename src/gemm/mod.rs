@@ -192,10 +192,11 @@ pub const fn gemm_workspace_len(m: usize, k: usize, n: usize) -> usize {
 }
 
 /// Scratch elements enough for every product of at most `m×k · k×n` on one
-/// thread: the largest [`gemm_workspace_len`]`(m′, k′, n′)` over
-/// `m′ ≤ m, k′ ≤ k, n′ ≤ n`. It differs from that of the largest product
-/// only where `k > KC` and a shorter k has longer blocks (at most
-/// `KC / kc_block(k)` times as much: 1.3× for k = 784).
+/// thread: at least [`gemm_workspace_len`]`(m′, k′, n′)` for every
+/// `m′ ≤ m, k′ ≤ k, n′ ≤ n` (the need with blocks of `min(k, KC)` terms, a
+/// bound that some shapes do not reach). It differs from the largest
+/// product's need only where `k > KC` and a shorter k has longer blocks
+/// (at most `KC / kc_block(k)` times as much: 1.3× for k = 784).
 ///
 /// # Examples
 /// ```

@@ -17,8 +17,8 @@
 //! step allocates nothing. Products with an operand full of exact zeros (the
 //! images, ReLU outputs, Δ after ReLU′) skip its zero terms
 //! ([`crate::gemm::SkipZeros`]): each row's own zeros on the sparse path
-//! when at most 2/3 of the operand is nonzero, else the terms that are zero
-//! across a GEMM tile. The same values, the same bits
+//! (x86-64 with AVX2 or AVX-512) when at most 2/3 of the operand is
+//! nonzero, else the terms that are zero across a GEMM tile. The same values, the same bits
 //! on every kernel and thread count, as long as the parameters are finite.
 //! A skipped term is a product with a zero, which is 0 for a finite
 //! parameter but NaN for a NaN or ∞ one: a non-finite weight may then leave

@@ -66,7 +66,6 @@ fn uniform_below<R: Rng + ?Sized>(rng: &mut R, bound: u32) -> u32 {
     }
 }
 
-/// Checks that `data` fits `model` (sizes, buffer lengths, labels).
 /// [`check_dataset`] for a set to evaluate on, which must also hold a
 /// sample: the mean loss and accuracy of none are undefined (they read as 0,
 /// a perfect loss).
@@ -83,6 +82,7 @@ pub(super) fn check_eval_set(
     Ok(())
 }
 
+/// Checks that `data` fits `model` (sizes, buffer lengths, labels).
 pub(super) fn check_dataset(
     model: &Mlp,
     data: &Dataset,
