@@ -153,7 +153,7 @@ fn corrupt_headers_give_the_matching_error() {
             |e| matches!(e, E::DuplicateName { .. }),
         ),
         (
-            r#"{"t":{"dtype":"F4","shape":[1],"data_offsets":[0,1]}}"#.into(),
+            r#"{"t":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}}"#.into(),
             vec![0; 1],
             |e| matches!(e, E::UnsupportedDtype { .. }),
         ),
@@ -362,17 +362,7 @@ fn non_finite_parameters_are_refused() {
         ("layers.0.weight", 0, f32::NAN),
         ("layers.1.bias", 1, f32::INFINITY),
     ] {
-        let mut edited = Checkpoint::new();
-        for (k, v) in c.metadata_map() {
-            edited.set_metadata(k, v);
-        }
-        for t in c.tensors() {
-            let mut data = t.data().to_vec();
-            if t.name() == name {
-                data[index] = bad;
-            }
-            edited.push(t.name(), t.shape(), data);
-        }
+        let edited = common::with_value(&c, name, index, bad);
         match edited.to_mlp(None) {
             Err(e @ CheckpointError::BadTensor { .. }) => {
                 let text = e.to_string();

@@ -89,17 +89,7 @@ fn resume_matches_one_run(name: &str, optimizer: OptimizerConfig) {
         _ => &[("optim.0.weight.momentum_buffer", f32::INFINITY)],
     };
     for &(name, bad) in edits {
-        let mut edited = Checkpoint::new();
-        for (k, v) in loaded.metadata_map() {
-            edited.set_metadata(k, v);
-        }
-        for t in loaded.tensors() {
-            let mut data = t.data().to_vec();
-            if t.name() == name {
-                data[3] = bad;
-            }
-            edited.push(t.name(), t.shape(), data);
-        }
+        let edited = common::with_value(&loaded, name, 3, bad);
         match edited.to_train_state(&config(optimizer, 3)) {
             Err(CheckpointError::BadTensor { tensor, reason }) => {
                 assert_eq!(tensor, name);

@@ -1,4 +1,5 @@
-//! Shared test helpers: MNIST subsets from `data/mnist`.
+//! Shared test helpers: MNIST subsets from `data/mnist`, checkpoints with one
+//! value edited.
 
 #![allow(dead_code)]
 
@@ -32,4 +33,27 @@ pub fn scratch_path(name: &str) -> std::path::PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("deepinit-{name}-{nanos}"))
+}
+
+/// `c` with value `index` of tensor `name` set to `value` (every other
+/// tensor and the metadata as they are).
+#[cfg(feature = "std")]
+pub fn with_value(
+    c: &deepinit::checkpoint::Checkpoint,
+    name: &str,
+    index: usize,
+    value: f32,
+) -> deepinit::checkpoint::Checkpoint {
+    let mut edited = deepinit::checkpoint::Checkpoint::new();
+    for (k, v) in c.metadata_map() {
+        edited.set_metadata(k, v);
+    }
+    for t in c.tensors() {
+        let mut data = t.data().to_vec();
+        if t.name() == name {
+            data[index] = value;
+        }
+        edited.push(t.name(), t.shape(), data);
+    }
+    edited
 }
