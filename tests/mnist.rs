@@ -3,6 +3,8 @@
 //! data-directory resolution.
 #![cfg(feature = "std")]
 
+mod common;
+
 use deepinit::mnist::{
     DATA_ENV, DEFAULT_DATA_DIR, MnistOptions, default_data_dir, load_mnist, load_mnist_test,
     load_mnist_with, resolve_data_dir,
@@ -58,7 +60,7 @@ fn default_options_load_the_same_data() {
 #[test]
 fn the_test_split_loads_alone() {
     let whole = load_mnist(DIR).unwrap();
-    let dir = std::env::temp_dir().join(format!("deepinit-t10k-{}", std::process::id()));
+    let dir = common::scratch_path("t10k");
     std::fs::create_dir_all(&dir).unwrap();
     for file in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
         std::fs::copy(Path::new(DIR).join(file), dir.join(file)).unwrap();
