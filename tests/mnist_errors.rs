@@ -122,6 +122,36 @@ fn other_image_sizes_need_image_size_none() {
     );
 }
 
+/// An empty file may declare images of any size; one image must still fit
+/// in usize (70 000² pixels do not on 32-bit targets: wasm32, Cortex-M).
+#[test]
+fn empty_sets_of_huge_images() {
+    let d = TempDir::new();
+    for split in ["train", "t10k"] {
+        let images = idx_u8(&[0, 70_000, 70_000], &[]);
+        std::fs::write(d.0.join(format!("{split}-images-idx3-ubyte")), images).unwrap();
+        std::fs::write(
+            d.0.join(format!("{split}-labels-idx1-ubyte")),
+            idx_u8(&[0], &[]),
+        )
+        .unwrap();
+    }
+    let options = MnistOptions {
+        image_size: None,
+        ..MnistOptions::default()
+    };
+    match (
+        load_mnist_with(&d.0, &options),
+        70_000usize.checked_mul(70_000),
+    ) {
+        (Ok(m), Some(pixels)) => assert_eq!((m.train.len, m.train.image_len()), (0, pixels)),
+        (Err(e @ MnistError::Format { .. }), None) => {
+            assert!(e.to_string().contains("do not fit in memory"), "{e}");
+        }
+        (other, _) => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn missing_file_lists_every_path_tried() {
     let d = TempDir::new();

@@ -248,6 +248,14 @@ fn load_split(
     let images_path = find(dir, split, "images", 3)?;
     let labels_path = find(dir, split, "labels", 1)?;
     let (images, [len, rows, cols]) = load_u8(&images_path, 3, "images", options, sums)?;
+    // An empty file may declare images of any size: one must still fit.
+    if rows.checked_mul(cols).is_none() {
+        let detail = format!("images of {rows}×{cols} pixels do not fit in memory");
+        return Err(MnistError::Format {
+            path: images_path,
+            detail,
+        });
+    }
     if let Some((r, c)) = size.filter(|&s| s != (rows, cols)) {
         let detail = format!("images are {rows}×{cols}, expected {r}×{c}");
         return Err(MnistError::Format {
