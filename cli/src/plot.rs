@@ -78,13 +78,34 @@ fn draw(rgb: &mut [u8], title: &str, lines: &[Line]) -> Result<(), Box<dyn std::
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(legend_position(lines, y_min * 100.0))
         .label_font(("sans-serif", 15))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// Where the legend hides the fewest points: of the lower, middle and
+/// upper thirds of the plot's right half (the legend's box spans about a
+/// third of the height), the one holding the fewest accuracies, lower
+/// first on a tie. (The lesson's study has its good starts near the top and
+/// the constant one near the bottom: the middle is free.)
+fn legend_position(lines: &[Line], y_min: f64) -> SeriesLabelPosition {
+    let mut count = [0usize; 3];
+    for line in lines {
+        let half = line.accuracy.len() / 2;
+        for &a in line.accuracy.iter().skip(half).filter(|a| a.is_finite()) {
+            let t = (a * 100.0 - y_min) / (100.0 - y_min);
+            count[((t * 3.0) as usize).min(2)] += 1;
+        }
+    }
+    match (0..3).min_by_key(|&i| count[i]) {
+        Some(1) => SeriesLabelPosition::MiddleRight,
+        Some(2) => SeriesLabelPosition::UpperRight,
+        _ => SeriesLabelPosition::LowerRight,
+    }
 }
 
 /// A PNG chunk: length, type, data, CRC-32 of type and data.
@@ -184,6 +205,36 @@ mod tests {
             .flat_map(|r| r[1..].chunks(3))
             .filter(|p| p == &[c.0, c.1, c.2])
             .count()
+    }
+
+    #[test]
+    fn the_legend_goes_where_the_fewest_points_are() {
+        let line = |accuracy: Vec<f64>| Line {
+            label: String::new(),
+            accuracy,
+        };
+        // The lesson: good starts near 98 %, a constant one near 27 %, on
+        // an axis from 10 %: the middle third of the right half is free.
+        let lesson = [
+            line(vec![0.96, 0.97, 0.98, 0.98]),
+            line(vec![0.19, 0.2, 0.27, 0.28]),
+        ];
+        assert!(matches!(
+            legend_position(&lesson, 10.0),
+            SeriesLabelPosition::MiddleRight
+        ));
+        // Every curve high: the lower right, as before.
+        let high = [line(vec![0.9, 0.97, 0.98])];
+        assert!(matches!(
+            legend_position(&high, 90.0),
+            SeriesLabelPosition::LowerRight
+        ));
+        // Curves low and in the middle: the upper right.
+        let low = [line(vec![0.2, 0.3]), line(vec![0.5, 0.55])];
+        assert!(matches!(
+            legend_position(&low, 10.0),
+            SeriesLabelPosition::UpperRight
+        ));
     }
 
     #[test]
