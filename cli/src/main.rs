@@ -128,6 +128,11 @@ pub fn weights_sha256(model: &Mlp) -> String {
             h.update(&v.to_le_bytes());
         }
     }
+    hex_digest(h)
+}
+
+/// The digest of `h` as lowercase hex.
+pub fn hex_digest(h: Sha256) -> String {
     String::from_utf8_lossy(&to_hex(&h.finalize())).into_owned()
 }
 

@@ -10,7 +10,7 @@ use clap::ArgMatches;
 use deepinit::checkpoint::{Checkpoint, activation_name, keys};
 use deepinit::mnist::{Dataset, Mnist};
 use deepinit::optim::OptimizerConfig;
-use deepinit::sha256::{Sha256, to_hex};
+use deepinit::sha256::Sha256;
 use deepinit::train::{EpochMetrics, Evaluation, Trainer, evaluate};
 
 /// The training images a run saw: their number and digest
@@ -44,7 +44,7 @@ pub fn train_data_sha256(d: &Dataset) -> String {
     let mut h = Sha256::new();
     h.update(&d.labels);
     h.update(&d.images);
-    String::from_utf8_lossy(&to_hex(&h.finalize())).into_owned()
+    crate::hex_digest(h)
 }
 
 /// Metadata key of [`train_data_sha256`].
