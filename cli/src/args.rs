@@ -8,15 +8,50 @@ pub const DEFAULT_INITS: &str =
     "normal,constant:0.01/zeros,xavier-uniform,xavier-normal,he-uniform,he-normal";
 
 fn opt(name: &'static str, value: &'static str, help: &'static str) -> Arg {
-    // Numbers and lists of them may be negative (and are then refused with
-    // a clear message rather than taken for a flag).
-    let numeric = matches!(value, "RATE" | "M" | "W" | "N" | "LIST");
-    Arg::new(name)
+    let arg = Arg::new(name)
         .long(name)
         .value_name(value)
         .help(help)
-        .action(ArgAction::Set)
-        .allow_hyphen_values(numeric)
+        .action(ArgAction::Set);
+    match value {
+        // Numbers and lists of them may be negative (and are then refused
+        // with a clear message rather than taken for a flag); a flag where
+        // the number should be is a missing value (`flag_as_value`).
+        "RATE" | "M" | "W" | "N" | "LIST" => arg.allow_hyphen_values(true),
+        // An empty path would name no file ("cannot read : …").
+        "PATH" | "DIR" if name != "data" => arg.value_parser(not_empty),
+        _ => arg,
+    }
+}
+
+/// A long flag where an option that takes hyphen values (numbers, which
+/// may be negative) expects its value: `--epochs --seed 3`. clap would
+/// take `--seed` for the value and report the stray `3`, or report
+/// `--seed` as a bad number. Negative numbers (`-1e-3`) are values.
+fn flag_as_value(cmd: &Command, args: &[std::ffi::OsString]) -> Option<String> {
+    let sub = cmd.find_subcommand(args.get(1)?.to_str()?)?;
+    args.windows(2).skip(2).find_map(|pair| {
+        let name = pair[0].to_str()?.strip_prefix("--")?;
+        let next = pair[1].to_str()?;
+        let arg = sub.get_arguments().find(|a| a.get_long() == Some(name))?;
+        (arg.is_allow_hyphen_values_set() && next.starts_with("--")).then(|| {
+            format!(
+                "a value is required for '--{name} <{}>' but none was supplied \
+                 (the next argument is the flag {next}; see deepinit --help)",
+                arg.get_value_names()
+                    .and_then(|v| v.first())
+                    .map_or("VALUE", |v| v.as_str())
+            )
+        })
+    })
+}
+
+fn not_empty(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        Err("the path is empty".to_owned())
+    } else {
+        Ok(value.to_owned())
+    }
 }
 
 fn data_args(cmd: Command) -> Command {
@@ -24,7 +59,7 @@ fn data_args(cmd: Command) -> Command {
         opt(
             "data",
             "DIR",
-            "Directory of the MNIST-format files [default: data/mnist]",
+            "Directory of the MNIST-format files [default: data/mnist, else the copy in the checkout built from]",
         )
         .env("DEEPINIT_DATA"),
     )
@@ -142,7 +177,12 @@ pub fn command() -> Command {
 pub fn parse(
     args: impl IntoIterator<Item = std::ffi::OsString>,
 ) -> Result<ArgMatches, (String, i32)> {
-    command().try_get_matches_from(args).map_err(|e| {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let cmd = command();
+    if let Some(line) = flag_as_value(&cmd, &args) {
+        return Err((line, 2));
+    }
+    cmd.try_get_matches_from(args).map_err(|e| {
         use clap::error::ErrorKind as K;
         match e.kind() {
             K::DisplayHelp | K::DisplayVersion => (e.render().to_string(), 0),

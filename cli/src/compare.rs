@@ -296,9 +296,6 @@ fn prepare_out(out: &Path, given: bool) -> Result<Vec<PathBuf>, Failure> {
             Failure::runtime(text)
         }
     };
-    if out.as_os_str().is_empty() {
-        return Err(fail("names no directory".into()));
-    }
     if out.exists() && !out.is_dir() {
         return Err(fail("exists and is not a directory".into()));
     }

@@ -122,6 +122,49 @@ fn bad_flags_exit_2_with_one_line() {
     assert_bad_input(&["compare", "--jobs", "0"], "--jobs must be at least 1");
     assert_bad_input(&["compare", "--jobs", "two"], "--jobs");
     assert_bad_input(&["eval"], "--model");
+    // A flag where a number (or list) should be is a missing value, not a
+    // stray argument after it or a bad number.
+    for (args, name, next) in [
+        (
+            &["train", "--epochs", "--seed", "3"][..],
+            "--epochs <N>",
+            "--seed",
+        ),
+        (
+            &["compare", "--seeds", "--epochs", "1"],
+            "--seeds <LIST>",
+            "--epochs",
+        ),
+        (
+            &["train", "--momentum", "--nesterov"],
+            "--momentum <M>",
+            "--nesterov",
+        ),
+        (
+            &["compare", "--inits", "--quiet"],
+            "--inits <LIST>",
+            "--quiet",
+        ),
+    ] {
+        assert_bad_input(
+            args,
+            &format!(
+                "a value is required for '{name}' but none was supplied (the next argument is the flag {next}"
+            ),
+        );
+    }
+    // An empty path names no file.
+    for flag in ["--json", "--save", "--resume"] {
+        assert_bad_input(
+            &["train", flag, ""],
+            &format!("invalid value '' for '{flag} <PATH>': the path is empty"),
+        );
+    }
+    assert_bad_input(&["eval", "--model", ""], "the path is empty");
+    assert_bad_input(
+        &["compare", "--out", ""],
+        "invalid value '' for '--out <DIR>': the path is empty",
+    );
 }
 
 #[test]
@@ -563,7 +606,7 @@ fn output_paths_are_checked_before_any_work() {
     }
     let mut args = vec!["compare", "--out", ""];
     args.extend(data);
-    assert_bad_input(&args, "names no directory");
+    assert_bad_input(&args, "the path is empty");
     // A path that ends like a directory, two outputs in one file, and a JSON
     // that would replace the checkpoint it resumes.
     let ckpt = dir.join("model.safetensors");
