@@ -86,8 +86,11 @@ pub(crate) const MC: usize = 48;
 pub(crate) const NC: usize = 1024;
 /// Problems with `min(m, n)` at most this go to the unpacked path.
 const DIRECT_MAX_SIDE: usize = 16;
-/// Problems with `m·n·k` at most this go to the unpacked path.
-const DIRECT_MAX_VOLUME: usize = 64 * 64 * 64;
+/// Problems with `m·n·k` at most this go to the unpacked path. (Under
+/// Miri, which interprets the code some 10⁴ times slower, products of a
+/// few thousand terms take the packed path, so that `tests/gemm_miri.rs`
+/// checks it on shapes Miri can afford.)
+const DIRECT_MAX_VOLUME: usize = if cfg!(miri) { 8 * 8 * 8 } else { 64 * 64 * 64 };
 
 /// A strided operand as raw parts (entry `(i, j)` at `ptr + i·rs + j·cs`).
 #[derive(Clone, Copy)]

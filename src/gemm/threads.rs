@@ -16,7 +16,9 @@ use super::kernel::Kernels;
 use super::{Operand, Problem, blocked, pool};
 
 /// Below this many multiply-adds a second thread costs more than it saves.
-const MIN_VOLUME: usize = 1 << 21;
+/// (Lower under Miri, as `DIRECT_MAX_VOLUME`, to check the pool on small
+/// shapes.)
+const MIN_VOLUME: usize = if cfg!(miri) { 1 << 10 } else { 1 << 21 };
 /// Row bands start at multiples of this many rows (the AVX-512 tile
 /// height), and a band has at least two grains.
 const ROW_GRAIN: usize = 8;
