@@ -24,26 +24,40 @@ fn opt(name: &'static str, value: &'static str, help: &'static str) -> Arg {
     }
 }
 
-/// A long flag where an option that takes hyphen values (numbers, which
-/// may be negative) expects its value: `--epochs --seed 3`. clap would
-/// take `--seed` for the value and report the stray `3`, or report
-/// `--seed` as a bad number. Negative numbers (`-1e-3`) are values.
+/// A flag where an option that takes hyphen values (numbers, which may be
+/// negative) expects its value: `--epochs --seed 3`, `--epochs -q`. clap
+/// would take the flag for the value and report the stray `3`, or report
+/// the flag as a bad number. Negative numbers (`-1e-3`) are values; `--`
+/// ends the options.
 fn flag_as_value(cmd: &Command, args: &[std::ffi::OsString]) -> Option<String> {
     let sub = cmd.find_subcommand(args.get(1)?.to_str()?)?;
-    args.windows(2).skip(2).find_map(|pair| {
-        let name = pair[0].to_str()?.strip_prefix("--")?;
-        let next = pair[1].to_str()?;
-        let arg = sub.get_arguments().find(|a| a.get_long() == Some(name))?;
-        (arg.is_allow_hyphen_values_set() && next.starts_with("--")).then(|| {
-            format!(
-                "a value is required for '--{name} <{}>' but none was supplied \
-                 (the next argument is the flag {next}; see deepinit --help)",
-                arg.get_value_names()
-                    .and_then(|v| v.first())
-                    .map_or("VALUE", |v| v.as_str())
-            )
+    let is_flag = |s: &str| match s.strip_prefix('-') {
+        Some(long) if long.starts_with('-') => long.len() > 1,
+        Some(short) => {
+            let mut c = short.chars();
+            matches!((c.next(), c.next()), (Some(ch), None)
+                if ch == 'h' || sub.get_arguments().any(|a| a.get_short() == Some(ch)))
+        }
+        None => false,
+    };
+    args.windows(2)
+        .skip(2)
+        .take_while(|pair| pair[0] != "--")
+        .find_map(|pair| {
+            let name = pair[0].to_str()?.strip_prefix("--")?;
+            let next = pair[1].to_str()?;
+            let arg = sub.get_arguments().find(|a| a.get_long() == Some(name))?;
+            (arg.is_allow_hyphen_values_set() && is_flag(next)).then(|| {
+                format!(
+                    "a value is required for '--{name} <{}>' but none was supplied \
+                     (found {next} where the value should be; see deepinit {} --help)",
+                    arg.get_value_names()
+                        .and_then(|v| v.first())
+                        .map_or("VALUE", |v| v.as_str()),
+                    sub.get_name()
+                )
+            })
         })
-    })
 }
 
 fn not_empty(value: &str) -> Result<String, String> {

@@ -9,9 +9,15 @@ use deepinit::mnist::{Dataset, Mnist, MnistError, MnistOptions, load_mnist_test,
 use std::path::{Path, PathBuf};
 
 /// The data directory to use (an empty `--data` or `$DEEPINIT_DATA` counts
-/// as not given).
+/// as not given: clap takes an empty `--data` over the variable, which is
+/// therefore read again here).
 pub fn data_dir(given: Option<&String>) -> PathBuf {
-    if let Some(dir) = given.filter(|d| !d.is_empty()) {
+    let env = std::env::var("DEEPINIT_DATA").ok();
+    if let Some(dir) = [given.cloned(), env]
+        .into_iter()
+        .flatten()
+        .find(|d| !d.is_empty())
+    {
         return PathBuf::from(dir);
     }
     let local = PathBuf::from("data/mnist");

@@ -145,14 +145,23 @@ fn bad_flags_exit_2_with_one_line() {
             "--inits <LIST>",
             "--quiet",
         ),
+        (&["train", "--epochs", "-q"], "--epochs <N>", "-q"),
+        (&["eval", "--test-limit", "-h"], "--test-limit <N>", "-h"),
     ] {
         assert_bad_input(
             args,
             &format!(
-                "a value is required for '{name}' but none was supplied (the next argument is the flag {next}"
+                "a value is required for '{name}' but none was supplied \
+                 (found {next} where the value should be; see deepinit {} --help)",
+                args[0]
             ),
         );
     }
+    // A negative number is a value (refused by the option), `-x` a bad
+    // value, `--` the end of the options.
+    assert_bad_input(&["train", "--epochs", "-1"], "--epochs must be");
+    assert_bad_input(&["train", "--epochs", "-x"], "--epochs must be");
+    assert_bad_input(&["train", "--epochs", "--", "3"], "unexpected argument '3'");
     // An empty path names no file.
     for flag in ["--json", "--save", "--resume"] {
         assert_bad_input(
@@ -246,6 +255,16 @@ fn missing_and_corrupt_data_files() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // An empty --data is no setting either: $DEEPINIT_DATA applies.
+    let absent = dir.join("absent-by-env");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_deepinit"))
+        .args(["train", "--data", ""])
+        .env("DEEPINIT_DATA", &absent)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("absent-by-env"), "{err}");
     // Truncated copies of the real files.
     for name in [
         "train-images-idx3-ubyte.gz",
