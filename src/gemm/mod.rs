@@ -171,7 +171,8 @@ pub(crate) fn useful_threads(m: usize, k: usize, n: usize, threads: usize) -> us
 
 /// Scratch elements [`gemm`] needs for an `m×k · k×n` product on one thread
 /// (any kernel, any layout): for small products (a side of C of at most 16,
-/// or at most 64³ multiply-adds) only the unpacked path's `kc·16 + 16`. [`gemm_with`] with `t` threads uses up to
+/// or at most 64³ multiply-adds; 8³ under Miri, to test the packed path
+/// on small shapes) only the unpacked path's `kc·16 + 16`. [`gemm_with`] with `t` threads uses up to
 /// `t · gemm_workspace_len(m, k, n)` and fewer threads if given less.
 ///
 /// This is the size for this shape. It grows with `m` and `n`, but not
