@@ -125,10 +125,7 @@ fn check(
             layout: lc,
         };
         gemm_naive(p, alpha, a.view(), b.view(), beta, c.view_mut());
-        let v = c.view();
-        (0..m * n)
-            .map(|t| v.read(t / n.max(1), t % n.max(1)))
-            .collect::<Vec<f32>>()
+        c.entries()
     };
     let unfused = canon(Precision::Portable);
     if precision == Precision::Portable {

@@ -18,7 +18,7 @@ use deepinit::gemm::{
     naive::gemm_naive,
 };
 use deepinit::{MatMut, MatRef};
-use gemm_common::{Buf, Gen, Layout};
+use gemm_common::{Buf, Gen, Layout, bits};
 
 /// Operands of one shape and layout: with `zeros`, about 60 % of A's and
 /// B's entries are ±0 (for the zero-skipping paths).
@@ -65,9 +65,7 @@ impl Operands {
     fn product(&self, run: impl FnOnce(MatRef<'_>, MatRef<'_>, MatMut<'_>)) -> (Vec<f32>, Buf) {
         let mut c = self.c0();
         run(self.a.view(), self.b.view(), c.view_mut());
-        let (m, n) = (self.a.rows, self.b.cols);
-        let v = c.view();
-        ((0..m * n).map(|t| v.read(t / n, t % n)).collect(), c)
+        (c.entries(), c)
     }
 }
 
@@ -145,10 +143,6 @@ fn check(ops: &Operands, threads: usize, skip: SkipZeros) {
             assert!(canonical, "{what}: not the canonical bits");
         }
     }
-}
-
-fn bits(x: &[f32]) -> Vec<u32> {
-    x.iter().map(|v| v.to_bits()).collect()
 }
 
 fn run(

@@ -11,7 +11,7 @@ use deepinit::gemm::{
     GemmConfig, Kernel, Precision, SkipZeros, gemm_with, gemm_workspace_len, naive::gemm_naive,
 };
 use deepinit::{MatMut, MatRef};
-use gemm_common::{Buf, Gen, Layout, layout};
+use gemm_common::{Buf, Gen, Layout, bits, layout};
 use proptest::prelude::*;
 
 fn kernels() -> Vec<Kernel> {
@@ -66,23 +66,16 @@ fn run(config: &GemmConfig, alpha: f32, a: &Buf, b: &Buf, beta: f32, c0: &Buf) -
         c.view_mut(),
         &mut ws,
     );
-    let v = c.view();
-    (0..m * n).map(|t| v.read(t / n, t % n)).collect()
+    c.entries()
 }
 
 fn canonical(precision: Precision, alpha: f32, a: &Buf, b: &Buf, beta: f32, c0: &Buf) -> Vec<f32> {
-    let (m, n) = (a.rows, b.cols);
     let mut c = Buf {
         data: c0.data.clone(),
         ..*c0
     };
     gemm_naive(precision, alpha, a.view(), b.view(), beta, c.view_mut());
-    let v = c.view();
-    (0..m * n).map(|t| v.read(t / n, t % n)).collect()
-}
-
-fn bits(x: &[f32]) -> Vec<u32> {
-    x.iter().map(|v| v.to_bits()).collect()
+    c.entries()
 }
 
 proptest! {

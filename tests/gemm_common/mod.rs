@@ -107,6 +107,14 @@ impl Buf {
         MatMut::from_strided(data, r, c, rs, cs).unwrap()
     }
 
+    /// The entries, row-major.
+    pub fn entries(&self) -> Vec<f32> {
+        let v = self.view();
+        (0..self.rows)
+            .flat_map(|i| (0..self.cols).map(move |j| v.read(i, j)))
+            .collect()
+    }
+
     /// Indices of `data` that are entries.
     pub fn is_entry(&self) -> Vec<bool> {
         let mut mark = vec![false; self.data.len()];
@@ -175,4 +183,9 @@ impl Gen {
     pub fn f32(&mut self) -> f32 {
         (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
     }
+}
+
+/// The bit patterns of `x`, to compare results exactly.
+pub fn bits(x: &[f32]) -> Vec<u32> {
+    x.iter().map(|v| v.to_bits()).collect()
 }
