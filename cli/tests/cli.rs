@@ -224,6 +224,33 @@ fn layers_must_fit_the_data() {
     }
 }
 
+/// Sizes within the cap that the system still cannot hold: one line and
+/// exit code 2, not an abort (784·300000 weights are 0.94 GB, Adam's two
+/// buffers as much again each).
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_the_system_refuses_is_one_line() {
+    let args = [
+        "train",
+        "--layers",
+        "784,300000,10",
+        "--train-limit",
+        "100",
+        "--test-limit",
+        "10",
+    ];
+    for (kib, expected) in [
+        (800_000, "model: layer 0's parameters cannot be allocated"),
+        (
+            1_600_000,
+            "optimizer: cannot allocate the state of parameter 0",
+        ),
+    ] {
+        let out = deepinit_in_kib(kib, &args);
+        assert_one_error_line(&args, &out, expected);
+    }
+}
+
 #[test]
 fn missing_and_corrupt_data_files() {
     let dir = scratch("data");

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use rand_core::Rng;
 
 use crate::init::{Fans, Init, InitError};
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, try_zeroed};
 
 /// How a layer's bias starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,20 +55,30 @@ impl Dense {
         bias_init: &BiasInit,
         rng: &mut R,
     ) -> Result<Self, InitError> {
-        let fans = Fans::new(fan_in, fan_out);
-        let mut weight = Matrix::zeros(fan_out, fan_in);
-        init.fill(weight.as_mut_slice(), fans, rng)?;
-        let mut bias = vec![0.0; fan_out];
+        let mut layer = Self::zeros(fan_in, fan_out);
+        layer.fill(init, bias_init, rng)?;
+        Ok(layer)
+    }
+
+    /// Fills the weights from `init`, then the biases from `bias_init`.
+    pub(super) fn fill<R: Rng + ?Sized>(
+        &mut self,
+        init: &Init,
+        bias_init: &BiasInit,
+        rng: &mut R,
+    ) -> Result<(), InitError> {
+        let fans = Fans::new(self.fan_in(), self.fan_out());
+        init.fill(self.weight.as_mut_slice(), fans, rng)?;
         match bias_init {
-            BiasInit::Zeros => {}
+            BiasInit::Zeros => self.bias.fill(0.0),
             BiasInit::Default => {
                 // As PyTorch: the bound is computed in double precision.
-                let bound = (1.0 / libm::sqrt(fan_in as f64)) as f32;
-                Init::uniform(-bound, bound).fill(&mut bias, fans, rng)?;
+                let bound = (1.0 / libm::sqrt(self.fan_in() as f64)) as f32;
+                Init::uniform(-bound, bound).fill(&mut self.bias, fans, rng)?;
             }
-            BiasInit::Init(b) => b.fill(&mut bias, fans, rng)?,
+            BiasInit::Init(b) => b.fill(&mut self.bias, fans, rng)?,
         }
-        Ok(Self { weight, bias })
+        Ok(())
     }
 
     /// A layer from its parameters.
@@ -90,6 +100,14 @@ impl Dense {
             weight: Matrix::zeros(fan_out, fan_in),
             bias: vec![0.0; fan_out],
         }
+    }
+
+    /// A layer of zeros, or `None` if its parameters cannot be allocated.
+    pub(super) fn try_zeros(fan_in: usize, fan_out: usize) -> Option<Self> {
+        Some(Self {
+            weight: Matrix::try_zeros(fan_out, fan_in).ok()?,
+            bias: try_zeroed(fan_out)?,
+        })
     }
 
     /// Inputs of the layer (`weight.cols()`).

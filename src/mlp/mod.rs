@@ -77,8 +77,9 @@ pub enum MlpError {
         /// What the initializer reported.
         source: InitError,
     },
-    /// A layer's `in · out` weights cannot be held in memory: more than
-    /// `isize::MAX` bytes, the most one allocation may have.
+    /// A layer's parameters cannot be allocated: its `in · out` weights
+    /// exceed `isize::MAX` bytes, the most one allocation may hold, or the
+    /// allocator refused them.
     TooLarge {
         /// Index of the layer.
         layer: usize,
@@ -88,6 +89,12 @@ pub enum MlpError {
     WorkspaceTooLarge {
         /// The batch size asked for.
         max_batch: usize,
+    },
+    /// The gradients of layer `layer` cannot be allocated
+    /// ([`Gradients::try_new`]).
+    GradientsTooLarge {
+        /// Index of the layer.
+        layer: usize,
     },
 }
 
@@ -111,12 +118,15 @@ impl fmt::Display for MlpError {
                 write!(f, "cannot initialize layer {layer}: {source}")
             }
             MlpError::TooLarge { layer } => {
-                write!(f, "layer {layer}'s weights exceed the addressable memory")
+                write!(f, "layer {layer}'s parameters cannot be allocated")
             }
             MlpError::WorkspaceTooLarge { max_batch } => write!(
                 f,
                 "the buffers for batches of {max_batch} cannot be allocated"
             ),
+            MlpError::GradientsTooLarge { layer } => {
+                write!(f, "the gradients of layer {layer} cannot be allocated")
+            }
         }
     }
 }
@@ -145,7 +155,7 @@ impl Mlp {
     ///
     /// # Errors
     /// [`MlpError`] for fewer than two sizes, a zero size, a layer too large
-    /// to address, or an initializer that refuses a layer.
+    /// to allocate, or an initializer that refuses a layer.
     ///
     /// # Examples
     /// ```
@@ -181,7 +191,10 @@ impl Mlp {
         }
         let mut layers = Vec::with_capacity(sizes.len() - 1);
         for (layer, pair) in sizes.windows(2).enumerate() {
-            let dense = Dense::new(pair[0], pair[1], init, bias_init, rng)
+            let mut dense =
+                Dense::try_zeros(pair[0], pair[1]).ok_or(MlpError::TooLarge { layer })?;
+            dense
+                .fill(init, bias_init, rng)
                 .map_err(|source| MlpError::Init { layer, source })?;
             layers.push(dense);
         }

@@ -7,6 +7,7 @@ use super::{Dense, Mlp, MlpError};
 use crate::activation::{self, Activation};
 use crate::gemm::{GemmConfig, SkipZeros, gemm_with, gemm_workspace_len_up_to};
 use crate::mat::{MatMut, MatRef};
+use crate::matrix::try_zeroed;
 use crate::par;
 
 /// Scratch for the passes of one network shape, up to `max_batch` rows.
@@ -74,7 +75,7 @@ impl Workspace {
         let gemm_len = gemm_len
             .checked_mul(gemm_threads(&sizes, max_batch, threads))
             .ok_or(too_large)?;
-        let zeros = |n: Option<usize>| zeros(n).ok_or(too_large);
+        let zeros = |n: Option<usize>| n.and_then(try_zeroed).ok_or(too_large);
         let acts = sizes[1..]
             .iter()
             .map(|&o| zeros(max_batch.checked_mul(o)))
@@ -126,14 +127,30 @@ pub struct Gradients {
 
 impl Gradients {
     /// Zero gradients shaped like `mlp`.
+    ///
+    /// # Panics
+    /// Where [`Gradients::try_new`] fails.
     pub fn new(mlp: &Mlp) -> Self {
-        Self {
-            layers: mlp
-                .layers
-                .iter()
-                .map(|d| Dense::zeros(d.fan_in(), d.fan_out()))
-                .collect(),
-        }
+        Self::try_new(mlp).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Zero gradients shaped like `mlp`, or an error if they cannot be
+    /// allocated.
+    ///
+    /// # Errors
+    /// [`MlpError::GradientsTooLarge`] naming the first layer whose
+    /// gradients the allocator refused.
+    pub fn try_new(mlp: &Mlp) -> Result<Self, MlpError> {
+        let layers = mlp
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(layer, d)| {
+                Dense::try_zeros(d.fan_in(), d.fan_out())
+                    .ok_or(MlpError::GradientsTooLarge { layer })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { layers })
     }
 
     /// `∂L/∂W` (`[out × in]`) and `∂L/∂b` per layer, input side first.
@@ -422,34 +439,6 @@ fn gemm_threads(sizes: &[usize], max_batch: usize, threads: usize) -> usize {
         })
         .max()
         .unwrap_or(1)
-}
-
-/// `n` zeros (`None`: a size that overflowed), or `None` if they cannot be
-/// allocated: more than `isize::MAX` bytes, or refused by the allocator.
-/// Like `vec![0.0; n]` the memory comes zeroed from the allocator, so pages
-/// a buffer never uses stay untouched (the evaluation workspace's backward
-/// buffers, 6 MB for MNIST), but a refusal is reported instead of aborting.
-/// (Reserving and releasing the memory before `vec!` would report it too,
-/// but made glibc serve the buffers from its heap, zeroing them by hand:
-/// 10 MB more resident memory for `deepinit train`.)
-#[allow(unsafe_code)]
-pub(crate) fn zeros(n: Option<usize>) -> Option<Vec<f32>> {
-    let layout = core::alloc::Layout::array::<f32>(n?).ok()?;
-    if layout.size() == 0 {
-        return Some(Vec::new());
-    }
-    // SAFETY: the layout's size is not zero, as `alloc_zeroed` requires.
-    let ptr = unsafe { alloc::alloc::alloc_zeroed(layout) }.cast::<f32>();
-    if ptr.is_null() {
-        return None;
-    }
-    let len = layout.size() / core::mem::size_of::<f32>();
-    // SAFETY: `ptr` comes from the global allocator with the layout of
-    // `[f32; len]`, which is the layout a `Vec<f32>` of capacity `len`
-    // frees with; its `len` elements are initialized, all bytes being zero
-    // (0.0).
-    let v = unsafe { Vec::from_raw_parts(ptr, len, len) };
-    Some(v)
 }
 
 /// Index of the first largest entry; a NaN never wins (0 if all are NaN).

@@ -34,9 +34,9 @@ mod state;
 
 pub use state::{OptimError, OptimizerState, Slot};
 
-use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::matrix::try_zeroed;
 use kernels::{AdamScalars, SgdScalars};
 
 /// `torch.optim.SGD` hyper-parameters (dampening is always 0).
@@ -180,7 +180,8 @@ impl Optimizer {
     /// # Errors
     /// [`OptimError::InvalidHyperParameter`] for lr ≤ 0, negative decay or
     /// momentum, Nesterov without momentum, β outside [0, 1), negative ε, NaN/∞,
-    /// or a value that is ∞ in f32 (lr also one that is 0 in f32).
+    /// or a value that is ∞ in f32 (lr also one that is 0 in f32);
+    /// [`OptimError::StateTooLarge`] when the allocator refuses a buffer.
     ///
     /// # Examples
     /// ```
@@ -195,10 +196,12 @@ impl Optimizer {
     pub fn new(config: OptimizerConfig, param_lens: &[usize]) -> Result<Self, OptimError> {
         config.validate()?;
         let slots = config.slot_names().len();
-        let buffers = param_lens
-            .iter()
-            .flat_map(|&n| (0..slots).map(move |_| vec![0.0; n]))
-            .collect();
+        let mut buffers = Vec::with_capacity(param_lens.len() * slots);
+        for (param, &len) in param_lens.iter().enumerate() {
+            for _ in 0..slots {
+                buffers.push(try_zeroed(len).ok_or(OptimError::StateTooLarge { param, len })?);
+            }
+        }
         Ok(Self {
             config,
             step: 0,

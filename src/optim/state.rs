@@ -58,6 +58,14 @@ pub enum OptimError {
         /// Length given.
         found_len: usize,
     },
+    /// A state buffer of parameter `param` (`len` floats) cannot be
+    /// allocated.
+    StateTooLarge {
+        /// Position in the parameter lengths given.
+        param: usize,
+        /// Its length.
+        len: usize,
+    },
 }
 
 impl fmt::Display for OptimError {
@@ -78,6 +86,10 @@ impl fmt::Display for OptimError {
                 f,
                 "optimizer state buffer {index} is for another parameter or slot \
                  (length {found_len}, expected {expected_len})"
+            ),
+            OptimError::StateTooLarge { param, len } => write!(
+                f,
+                "cannot allocate the state of parameter {param} ({len} floats)"
             ),
         }
     }

@@ -75,8 +75,11 @@ impl Trainer {
     ///
     /// # Errors
     /// [`TrainError`] for a zero batch size or thread count, or a network or
-    /// optimizer that cannot be built, including buffers for a batch too
-    /// large to allocate ([`crate::mlp::MlpError::WorkspaceTooLarge`]).
+    /// optimizer that cannot be built, including memory the allocator
+    /// refuses: the parameters ([`crate::mlp::MlpError::TooLarge`]), their
+    /// gradients ([`crate::mlp::MlpError::GradientsTooLarge`]), the
+    /// optimizer's state ([`crate::optim::OptimError::StateTooLarge`]) or
+    /// the buffers for a batch ([`crate::mlp::MlpError::WorkspaceTooLarge`]).
     pub fn new(config: TrainConfig) -> Result<Self, TrainError> {
         let mut rng = init_rng(config.seed);
         let model = Mlp::new(
@@ -130,7 +133,7 @@ impl Trainer {
         let (x, y) = batch_buffers(batch, model.input_size())?;
         Ok(Self {
             ws: Workspace::try_with_threads(&model, batch, config.threads)?,
-            grads: Gradients::new(&model),
+            grads: Gradients::try_new(&model)?,
             eval: Evaluator::new(&model, config.threads)?,
             x,
             y,

@@ -17,8 +17,24 @@ pub struct Output {
 }
 
 pub fn deepinit(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_deepinit"))
-        .args(args)
+    run(Command::new(env!("CARGO_BIN_EXE_deepinit")).args(args))
+}
+
+/// Runs the program with its address space limited to `kib` KiB (`ulimit
+/// -v`), so that large allocations are refused.
+#[cfg(unix)]
+pub fn deepinit_in_kib(kib: u64, args: &[&str]) -> Output {
+    run(Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v "$1" && shift && exec "$@""#)
+        .arg("sh")
+        .arg(kib.to_string())
+        .arg(env!("CARGO_BIN_EXE_deepinit"))
+        .args(args))
+}
+
+fn run(command: &mut Command) -> Output {
+    let out = command
         .env("DEEPINIT_DATA", DATA)
         .output()
         .expect("the binary runs");
@@ -79,7 +95,12 @@ pub fn train(dir: &Path, name: &str, args: &[&str]) -> String {
 }
 
 pub fn assert_bad_input(args: &[&str], expected: &str) {
-    let out = deepinit(args);
+    assert_one_error_line(args, &deepinit(args), expected);
+}
+
+/// `out` (of a run with `args`) failed with exit code 2 and one line on
+/// stderr that contains `expected`.
+pub fn assert_one_error_line(args: &[&str], out: &Output, expected: &str) {
     assert_eq!(
         out.code, 2,
         "{args:?} exited with {}: {}",
