@@ -142,11 +142,75 @@ fn resume_with_another_architecture_or_optimizer_is_refused() {
         momentum: 0.9,
         ..SgdConfig::new(0.1)
     });
+    let mismatch = |err: CheckpointError, key: &str, saved: &str, asked: &str| match err {
+        CheckpointError::ConfigMismatch {
+            key: k,
+            checkpoint,
+            config,
+        } => assert_eq!((k, &*checkpoint, &*config), (key, saved, asked)),
+        other => panic!("{key}: {other:?}"),
+    };
     let err = c.to_train_state(&config(sgd, 1)).unwrap_err();
-    assert!(
-        matches!(err, CheckpointError::MissingTensor { .. }),
-        "{err}"
+    mismatch(err, "optimizer", "adam", "sgd");
+    // Each setting a resumed run keeps, changed alone, is named with both
+    // values.
+    let mut asked = config(adam, 1);
+    asked.seed = 6;
+    mismatch(c.to_train_state(&asked).unwrap_err(), "seed", "5", "6");
+    let mut asked = config(adam, 1);
+    asked.batch_size = 20;
+    mismatch(
+        c.to_train_state(&asked).unwrap_err(),
+        "batch_size",
+        "10",
+        "20",
+    );
+    let mut asked = config(adam, 1);
+    asked.activation = deepinit::activation::Activation::Tanh;
+    mismatch(
+        c.to_train_state(&asked).unwrap_err(),
+        "activation",
+        "relu",
+        "tanh",
+    );
+    let other_beta2 = OptimizerConfig::Adam(AdamConfig {
+        beta2: 0.99,
+        ..AdamConfig::new(1e-3)
+    });
+    mismatch(
+        c.to_train_state(&config(other_beta2, 1)).unwrap_err(),
+        "beta2",
+        "0.999",
+        "0.99",
     );
     let model = c.to_mlp(None).unwrap();
     assert_eq!(&model, t.model());
+}
+
+#[test]
+fn train_config_restores_the_saved_settings() {
+    let sgd = OptimizerConfig::Sgd(SgdConfig {
+        lr: 0.05,
+        momentum: 0.9,
+        nesterov: true,
+        weight_decay: 1e-4,
+    });
+    let mut saved = config(sgd, 2);
+    saved.activation = deepinit::activation::Activation::Sigmoid;
+    let mut t = Trainer::new(saved.clone()).unwrap();
+    t.run(&dataset(60, 1), &dataset(30, 2), &mut ()).unwrap();
+    let c = Checkpoint::from_train_state(&t.state(), t.config());
+    let restored = c.train_config().unwrap();
+    assert_eq!(
+        (
+            &restored.layers,
+            restored.activation,
+            restored.optimizer,
+            restored.seed,
+            restored.batch_size,
+            restored.epochs
+        ),
+        (&saved.layers, saved.activation, sgd, 5, 10, 2)
+    );
+    assert_eq!(c.to_train_state(&restored).unwrap(), t.state());
 }

@@ -232,18 +232,15 @@ pub fn resumed(
             "the checkpoint was trained on other images than this run's (their SHA-256 differs: --data differs; a resumed run keeps its data)".into(),
         ));
     }
-    let mut config = TrainConfig::new(layers);
-    config.activation = activation(ckpt.require_metadata(keys::ACTIVATION).map_err(ck)?)?;
-    let stored_opt = ckpt.optimizer_config().map_err(ck)?;
+    let mut config = ckpt.train_config().map_err(ck)?;
+    let stored_opt = config.optimizer;
     if optimizer(m, stored_opt)? != stored_opt {
         return Err(Failure::input(format!(
             "the optimizer flags differ from the checkpoint's {} (a resumed run keeps its settings)",
             describe(&stored_opt)
         )));
     }
-    config.optimizer = stored_opt;
-    let (seed, batch, _) = ckpt.run_position().map_err(ck)?;
-    (config.seed, config.batch_size) = (seed, batch);
+    let (seed, batch) = (config.seed, config.batch_size);
     let init = InitSpec::parse(ckpt.require_metadata(keys::INIT).map_err(ck)?).map_err(bad)?;
     let bias = BiasSpec::parse(ckpt.require_metadata(keys::BIAS_INIT).map_err(ck)?).map_err(bad)?;
     let check = |flag: &str| given(m, flag).is_some();

@@ -100,6 +100,18 @@ pub enum CheckpointError {
         /// What was expected.
         expected: &'static str,
     },
+    /// A setting of the run to resume differs from the checkpoint's
+    /// (resuming continues the saved run bit-identically only with its
+    /// seed, batch size, activation and optimizer).
+    ConfigMismatch {
+        /// The metadata key (`seed`, `batch_size`, `activation`,
+        /// `optimizer`, or a hyper-parameter such as `lr`).
+        key: &'static str,
+        /// The checkpoint's value.
+        checkpoint: String,
+        /// The configuration's value.
+        config: String,
+    },
     /// The checkpoint describes another network than the one asked for.
     ArchitectureMismatch {
         /// Layer sizes asked for.
@@ -175,6 +187,14 @@ impl core::fmt::Display for CheckpointError {
                     "checkpoint metadata {key:?} is {value:?}, expected {expected}"
                 )
             }
+            E::ConfigMismatch {
+                key,
+                checkpoint,
+                config,
+            } => write!(
+                f,
+                "the checkpoint's {key} is {checkpoint}, the configuration's is {config} (a resumed run keeps its settings)"
+            ),
             E::ArchitectureMismatch { expected, found } => write!(
                 f,
                 "checkpoint is of another architecture: it has layers {}, expected {}",

@@ -19,7 +19,7 @@ pub mod keys {
     pub const FORMAT_VERSION: &str = "format_version";
     /// Layer sizes, comma-separated, e.g. `784,256,256,10`.
     pub const ARCHITECTURE: &str = "architecture";
-    /// Hidden activation: `relu`, `sigmoid` or `tanh`.
+    /// Hidden activation: `relu`, `sigmoid`, `tanh` or `identity`.
     pub const ACTIVATION: &str = "activation";
     /// Weight initializer, as given on the command line (e.g. `xavier-uniform`).
     pub const INIT: &str = "init";

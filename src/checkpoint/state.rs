@@ -29,6 +29,9 @@ const EPS: &str = "eps";
 const BATCH: &str = "batch_size";
 const OPTIM_STEP: &str = "optim_step";
 
+/// The activations' metadata names, as an error lists them.
+const ACTIVATIONS: &str = "identity, relu, sigmoid or tanh";
+
 /// The metadata name of an activation.
 pub fn activation_name(a: Activation) -> &'static str {
     match a {
@@ -48,6 +51,29 @@ pub fn parse_activation(name: &str) -> Option<Activation> {
         "tanh" => Activation::Tanh,
         _ => return None,
     })
+}
+
+/// The metadata entries that describe `optimizer`, its name first, in the
+/// order [`Checkpoint::from_train_state`] writes them.
+fn optimizer_entries(optimizer: &OptimizerConfig) -> Vec<(&'static str, String)> {
+    let num = |v: f64| v.to_string();
+    match *optimizer {
+        OptimizerConfig::Adam(a) => std::vec![
+            (keys::OPTIMIZER, "adam".into()),
+            (LR, num(a.lr)),
+            (BETA1, num(a.beta1)),
+            (BETA2, num(a.beta2)),
+            (EPS, num(a.eps)),
+            (WEIGHT_DECAY, num(a.weight_decay)),
+        ],
+        OptimizerConfig::Sgd(s) => std::vec![
+            (keys::OPTIMIZER, "sgd".into()),
+            (LR, num(s.lr)),
+            (MOMENTUM, num(s.momentum)),
+            (NESTEROV, s.nesterov.to_string()),
+            (WEIGHT_DECAY, num(s.weight_decay)),
+        ],
+    }
 }
 
 fn slot_name(param: usize, slot: &str) -> String {
@@ -106,23 +132,8 @@ impl Checkpoint {
         c.set_metadata(keys::EPOCH, &state.next_epoch.to_string());
         c.set_metadata(keys::SEED, &config.seed.to_string());
         c.set_metadata(BATCH, &config.batch_size.to_string());
-        let set = |c: &mut Checkpoint, k, v: f64| c.set_metadata(k, &v.to_string());
-        match config.optimizer {
-            OptimizerConfig::Adam(a) => {
-                c.set_metadata(keys::OPTIMIZER, "adam");
-                set(&mut c, LR, a.lr);
-                set(&mut c, BETA1, a.beta1);
-                set(&mut c, BETA2, a.beta2);
-                set(&mut c, EPS, a.eps);
-                set(&mut c, WEIGHT_DECAY, a.weight_decay);
-            }
-            OptimizerConfig::Sgd(s) => {
-                c.set_metadata(keys::OPTIMIZER, "sgd");
-                set(&mut c, LR, s.lr);
-                set(&mut c, MOMENTUM, s.momentum);
-                c.set_metadata(NESTEROV, if s.nesterov { "true" } else { "false" });
-                set(&mut c, WEIGHT_DECAY, s.weight_decay);
-            }
+        for (key, value) in optimizer_entries(&config.optimizer) {
+            c.set_metadata(key, &value);
         }
         c
     }
@@ -138,11 +149,10 @@ impl Checkpoint {
         let sizes = self.check_model(expected)?;
         let name = self.require_metadata(keys::ACTIVATION)?;
         let Some(activation) = parse_activation(name) else {
-            let expected = "identity, relu, sigmoid or tanh";
             return Err(CheckpointError::BadMetadata {
                 key: keys::ACTIVATION,
                 value: name.into(),
-                expected,
+                expected: ACTIVATIONS,
             });
         };
         let mut layers = Vec::with_capacity(sizes.len() - 1);
@@ -215,30 +225,89 @@ impl Checkpoint {
         Ok((seed, batch, epoch))
     }
 
-    /// The training state to continue from: the model (checked against
-    /// `config.layers` and `config.activation`), the buffers of
-    /// `config.optimizer`, and the next epoch.
+    /// The configuration of the saved run, to resume it with
+    /// [`to_train_state`](Self::to_train_state) and
+    /// [`Trainer::resume`](crate::train::Trainer::resume): its layers,
+    /// activation, optimizer, seed and batch size, and `epochs` set to the
+    /// epochs completed (raise it to train further). `init`, `bias_init` and
+    /// `threads` keep [`TrainConfig::new`]'s defaults: a resumed run draws
+    /// no initial weights, and the thread count does not change results.
     ///
     /// # Errors
-    /// As [`to_mlp`](Self::to_mlp) and [`run_position`](Self::run_position);
+    /// As [`check_model`](Self::check_model),
+    /// [`optimizer_config`](Self::optimizer_config) and
+    /// [`run_position`](Self::run_position);
+    /// [`CheckpointError::BadMetadata`] for an unknown activation.
+    pub fn train_config(&self) -> Result<TrainConfig, CheckpointError> {
+        let mut config = TrainConfig::new(self.check_model(None)?);
+        let name = self.require_metadata(keys::ACTIVATION)?;
+        config.activation = parse_activation(name).ok_or_else(|| CheckpointError::BadMetadata {
+            key: keys::ACTIVATION,
+            value: name.into(),
+            expected: ACTIVATIONS,
+        })?;
+        config.optimizer = self.optimizer_config()?;
+        (config.seed, config.batch_size, config.epochs) = self.run_position()?;
+        Ok(config)
+    }
+
+    /// The training state to continue from: the model (checked against
+    /// `config.layers`), the buffers of `config.optimizer`, and the next
+    /// epoch, once `config` agrees with the saved run.
+    ///
+    /// # Errors
+    /// [`CheckpointError::ConfigMismatch`] when `config`'s activation, seed,
+    /// batch size or optimizer (its kind or a hyper-parameter) differs from
+    /// the checkpoint's ([`train_config`](Self::train_config) gives one that
+    /// agrees); as [`to_mlp`](Self::to_mlp),
+    /// [`optimizer_config`](Self::optimizer_config) and
+    /// [`run_position`](Self::run_position);
     /// [`CheckpointError::MissingTensor`] or [`CheckpointError::ShapeMismatch`]
     /// for an absent or misshapen optimizer buffer, [`CheckpointError::BadTensor`]
     /// for one holding NaN or ±∞ (or a negative Adam second moment).
     pub fn to_train_state(&self, config: &TrainConfig) -> Result<TrainState, CheckpointError> {
         let model = self.to_mlp(Some(&config.layers))?;
+        let mismatch = |key, checkpoint: String, config: String| {
+            Err(CheckpointError::ConfigMismatch {
+                key,
+                checkpoint,
+                config,
+            })
+        };
         if model.activation() != config.activation {
-            let (value, expected) = (
-                activation_name(model.activation()).into(),
-                "the activation asked for",
+            let name = |a| String::from(activation_name(a));
+            return mismatch(
+                keys::ACTIVATION,
+                name(model.activation()),
+                name(config.activation),
             );
-            return Err(CheckpointError::BadMetadata {
-                key: keys::ACTIVATION,
-                value,
-                expected,
-            });
+        }
+        let (seed, batch, next_epoch) = self.run_position()?;
+        if seed != config.seed {
+            return mismatch(keys::SEED, seed.to_string(), config.seed.to_string());
+        }
+        if batch != config.batch_size {
+            let asked = config.batch_size.to_string();
+            return mismatch(BATCH, batch.to_string(), asked);
+        }
+        let stored = self.optimizer_config()?;
+        if stored != config.optimizer {
+            // The first entry that differs: the optimizer's name, or one of
+            // its hyper-parameters (distinct numbers print differently).
+            let (ours, theirs) = (
+                optimizer_entries(&stored),
+                optimizer_entries(&config.optimizer),
+            );
+            let (key, a, b) = ours
+                .into_iter()
+                .zip(theirs)
+                .find(|(a, b)| a != b)
+                .map_or((keys::OPTIMIZER, String::new(), String::new()), |(a, b)| {
+                    (a.0, a.1, b.1)
+                });
+            return mismatch(key, a, b);
         }
         let step = self.parse_metadata(OPTIM_STEP, "an unsigned integer")?;
-        let (_, _, next_epoch) = self.run_position()?;
         let mut slots = Vec::new();
         for (param, shape) in model
             .layers()
