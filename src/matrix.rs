@@ -1,5 +1,7 @@
 //! An owned, row-major `f32` matrix.
 //!
+//! Needs the `alloc` feature.
+//!
 //! Entry `(i, j)` of an `m × n` [`Matrix`] lives at `data[i·n + j]`, the layout
 //! of a C array and of a PyTorch tensor of shape `[m, n]`. [`Matrix::view`] and
 //! [`Matrix::view_mut`] lend it out as the strided views of [`crate::mat`]

@@ -142,6 +142,34 @@ fn invalid_hyper_parameters_are_refused() {
         );
         assert!(!err.to_string().is_empty());
     }
+    // The message states the value (tiny ones in exponent form) and the
+    // domain it left.
+    let message = |cfg| Optimizer::new(cfg, &[1]).unwrap_err().to_string();
+    assert_eq!(
+        message(OptimizerConfig::Sgd(SgdConfig::new(1e-50))),
+        "invalid optimizer hyper-parameter lr = 1e-50: it must be > 0 and finite, and not 0 in f32"
+    );
+    assert_eq!(
+        message(OptimizerConfig::Adam(AdamConfig {
+            beta1: 1.0,
+            ..AdamConfig::default()
+        })),
+        "invalid optimizer hyper-parameter beta1 = 1.0: it must be in [0, 1)"
+    );
+    assert_eq!(
+        message(OptimizerConfig::Sgd(SgdConfig {
+            nesterov: true,
+            ..SgdConfig::new(0.1)
+        })),
+        "invalid optimizer hyper-parameter momentum = 0.0: Nesterov momentum needs momentum > 0"
+    );
+    assert_eq!(
+        message(OptimizerConfig::Sgd(SgdConfig {
+            momentum: -0.5,
+            ..SgdConfig::new(0.1)
+        })),
+        "invalid optimizer hyper-parameter momentum = -0.5: it must be ≥ 0 and finite in f32"
+    );
 }
 
 /// Moments that fall below 2⁻¹⁰⁰ are flushed to zero (never subnormal), in the

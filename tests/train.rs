@@ -89,8 +89,19 @@ fn resume_refuses_another_architecture() {
     let mut other = config();
     other.layers = vec![784, 16, 10];
     assert_eq!(
-        Trainer::resume(other, state).unwrap_err(),
-        TrainError::StateMismatch
+        Trainer::resume(other, state.clone()).unwrap_err(),
+        TrainError::StateMismatch {
+            what: "layers",
+            state: "784,16,12,10".into(),
+            config: "784,16,10".into()
+        }
+    );
+    let mut other = config();
+    other.activation = deepinit::activation::Activation::Sigmoid;
+    let err = Trainer::resume(other, state).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the saved model has activation relu, the configuration sigmoid"
     );
 }
 
@@ -222,6 +233,36 @@ fn datasets_that_do_not_fit_are_typed_errors() {
             }
         }
     ));
+    // Buffers that disagree with `len`, named with every length; a `len`
+    // whose pixel count overflows is one of them, not an overflow panic.
+    let mut bad = train.clone();
+    bad.labels.pop();
+    let lengths = |len, labels| TrainError::Dataset {
+        split: "train",
+        reason: DatasetMismatch::Lengths {
+            len,
+            pixels: 784,
+            images: train.images.len(),
+            labels,
+        },
+    };
+    let err = t.train_epoch(&bad, &test, &mut ()).unwrap_err();
+    assert_eq!(err, lengths(train.len, train.len - 1));
+    let n = train.len;
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "train set: {n} images of 784 pixels need {} image bytes and {n} labels, the buffers hold {} and {}",
+            n * 784,
+            n * 784,
+            n - 1,
+        )
+    );
+    bad.len = usize::MAX;
+    assert_eq!(
+        t.train_epoch(&bad, &test, &mut ()).unwrap_err(),
+        lengths(usize::MAX, train.len - 1)
+    );
     let (tiny, _) = common::mnist(49, 1);
     assert_eq!(
         t.train_epoch(&tiny, &test, &mut ()).unwrap_err(),
@@ -314,4 +355,51 @@ fn one_and_two_threads_give_identical_bits() {
     };
     assert_eq!(run(1 << 24), run(1));
     assert_eq!(run(usize::MAX), run(1));
+}
+
+/// `Dataset::scale_images` gives the inputs training and `evaluate` see:
+/// predicting on them counts the same correct samples as `evaluate`.
+#[test]
+fn predictions_on_scaled_images_agree_with_evaluate() {
+    use deepinit::mat::MatRef;
+    use deepinit::mlp::Workspace;
+    let (train, test) = small();
+    let mut t = Trainer::new(config()).unwrap();
+    t.run(&train, &test, &mut ()).unwrap();
+    let net = t.model();
+    let n = test.len;
+    let mut x = vec![f32::NAN; n * test.image_len()];
+    test.scale_images(0..n, &mut x);
+    assert!(
+        x.iter()
+            .zip(&test.images)
+            .all(|(&v, &p)| v == f32::from(p) / 255.0)
+    );
+    let mut classes = vec![0u8; n];
+    let mut ws = Workspace::new(net, n);
+    net.predict(
+        MatRef::from_row_major(&x, n, test.image_len()).unwrap(),
+        &mut ws,
+        &mut classes,
+    );
+    let correct = classes
+        .iter()
+        .zip(&test.labels)
+        .filter(|(c, l)| c == l)
+        .count();
+    let eval = evaluate(net, &test).unwrap();
+    assert_eq!(correct, eval.correct);
+    // Not a trivial agreement: above chance (10 %) by four standard
+    // deviations of a guesser's count, √(n · 0.1 · 0.9).
+    let chance = n as f64 / 10.0 + 4.0 * (n as f64 * 0.09).sqrt();
+    assert!(
+        correct as f64 > chance,
+        "{correct} of {n}: no better than chance"
+    );
+    // Two halves scaled apart equal the whole.
+    let mut halves = vec![f32::NAN; x.len()];
+    let (a, b) = halves.split_at_mut(n / 2 * test.image_len());
+    test.scale_images(0..n / 2, a);
+    test.scale_images(n / 2..n, b);
+    assert_eq!(halves, x);
 }

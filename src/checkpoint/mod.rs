@@ -1,6 +1,8 @@
 //! Checkpoints: named `f32` tensors and string metadata in the safetensors
 //! format, written atomically.
 //!
+//! Needs the `std` feature (on by default).
+//!
 //! A file is `N: u64 LE ‖ JSON header (N bytes, space-padded to a multiple of
 //! 8) ‖ raw little-endian data`, the header mapping each tensor name to
 //! `{"dtype": "F32", "shape": […], "data_offsets": [begin, end]}` plus a
@@ -35,6 +37,7 @@ mod state;
 
 pub use error::CheckpointError;
 pub use format::MAX_HEADER_LEN;
+pub(crate) use model::join;
 pub use model::{FORMAT_VERSION, keys};
 pub use state::{activation_name, parse_activation};
 

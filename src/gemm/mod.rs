@@ -185,7 +185,10 @@ pub(crate) fn useful_threads(m: usize, k: usize, n: usize, threads: usize) -> us
 /// # Examples
 /// ```
 /// use deepinit::gemm::gemm_workspace_len;
-/// static mut WS: [f32; gemm_workspace_len(64, 64, 64)] = [0.0; gemm_workspace_len(64, 64, 64)];
+/// // A length known at compile time: the size of a `static` or stack buffer.
+/// const WS_LEN: usize = gemm_workspace_len(64, 64, 64);
+/// let ws = [0.0f32; WS_LEN];
+/// assert!(!ws.is_empty());
 /// assert_eq!(gemm_workspace_len(0, 5, 5), 0);
 /// ```
 pub const fn gemm_workspace_len(m: usize, k: usize, n: usize) -> usize {

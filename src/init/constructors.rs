@@ -281,7 +281,8 @@ impl Init {
 
     /// gain · a (semi-)orthogonal matrix [fan_out × fan_in] (PyTorch
     /// `orthogonal_`, Saxe et al. 2014): WᵀW = gain²·I if fan_out ≥ fan_in,
-    /// else WWᵀ = gain²·I.
+    /// else WWᵀ = gain²·I. Needs the `alloc` feature (its QR factorization
+    /// allocates); the other initializers are in the `no_std` core.
     ///
     /// # Examples
     ///

@@ -1,6 +1,8 @@
 //! Multi-layer perceptrons: dense layers, a hidden nonlinearity, and a linear
 //! output trained with softmax cross-entropy.
 //!
+//! Needs the `alloc` feature.
+//!
 //! Layer `l` maps a batch `A₍ₗ₋₁₎` (`batch × in`, row-major) to
 //! `A₍ₗ₎ = act(A₍ₗ₋₁₎·Wₗᵀ + 1·bₗᵀ)`, with `Wₗ` stored `[out × in]` as in
 //! PyTorch's `nn.Linear`; the last layer is linear and its outputs are logits.

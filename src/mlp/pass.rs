@@ -114,7 +114,9 @@ impl Workspace {
         );
         assert!(
             x.rows() <= self.max_batch,
-            "batch larger than the workspace"
+            "a batch of {} rows is larger than the workspace's {}",
+            x.rows(),
+            self.max_batch
         );
     }
 }

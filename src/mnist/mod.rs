@@ -4,6 +4,8 @@
 //! `train-images-idx3-ubyte[.gz]` or `train-images.idx3-ubyte[.gz]` (same for
 //! `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`).
 //!
+//! Needs the `std` feature (on by default).
+//!
 //! Images are u8 IDX arrays of shape n × rows × cols, labels u8 arrays of
 //! shape n with every label < 10. Pixels stay u8 in memory (47 MB for the
 //! MNIST training set instead of 188 MB as f32); scale them as x/255 per batch.
@@ -74,6 +76,55 @@ impl Dataset {
         );
         let n = self.image_len();
         &self.images[i * n..(i + 1) * n]
+    }
+
+    /// Writes images `range` into `out` as the network sees them, each
+    /// pixel `p` as `p / 255` in `[0, 1]`, image after image: the row-major
+    /// `range.len() × image_len()` input of [`crate::mlp::Mlp::forward`] and
+    /// [`crate::mlp::Mlp::predict`], scaled as training and
+    /// [`crate::train::evaluate`] scale it.
+    ///
+    /// # Panics
+    /// If `range` is not within `0..len`, or `out.len()` is not
+    /// `range.len() · image_len()`.
+    ///
+    /// # Examples
+    /// ```
+    /// use deepinit::mnist::Dataset;
+    /// let data = Dataset {
+    ///     images: vec![0, 255, 51, 102, 0, 0],
+    ///     labels: vec![1, 0, 0],
+    ///     len: 3,
+    ///     rows: 1,
+    ///     cols: 2,
+    ///     classes: 2,
+    /// };
+    /// let mut x = [9.0; 4];
+    /// data.scale_images(0..2, &mut x);
+    /// assert_eq!(x, [0.0, 1.0, 0.2, 0.4]);
+    /// ```
+    pub fn scale_images(&self, range: core::ops::Range<usize>, out: &mut [f32]) {
+        assert!(
+            range.start <= range.end && range.end <= self.len,
+            "images {range:?} out of range for {} images",
+            self.len
+        );
+        let n = self.image_len();
+        assert_eq!(
+            out.len(),
+            range.len() * n,
+            "room for {} images of {n} pixels",
+            range.len()
+        );
+        scale(&self.images[range.start * n..range.end * n], out);
+    }
+}
+
+/// `out[i] = pixels[i] / 255`.
+#[inline]
+pub(crate) fn scale(pixels: &[u8], out: &mut [f32]) {
+    for (o, &p) in out.iter_mut().zip(pixels) {
+        *o = f32::from(p) / 255.0;
     }
 }
 

@@ -3,6 +3,8 @@
 //! (`torch.optim.Adam`, Kingma & Ba 2015, with L2 weight decay added to the
 //! gradient as PyTorch does — not AdamW).
 //!
+//! Needs the `alloc` feature.
+//!
 //! ```text
 //! SGD:  g ← ∇ + λθ;  b ← g (t = 1) | μb + g;  d ← g + μb (Nesterov) | b;  θ ← θ − η·d
 //! Adam: g ← ∇ + λθ;  m ← m + (1−β₁)(g − m);  v ← β₂v + (1−β₂)g²;

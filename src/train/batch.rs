@@ -102,8 +102,13 @@ pub(super) fn check_dataset(
             found: data.classes,
         });
     }
-    if data.labels.len() != data.len || data.images.len() != data.len * pixels {
-        return err(DatasetMismatch::Lengths);
+    if data.labels.len() != data.len || data.len.checked_mul(pixels) != Some(data.images.len()) {
+        return err(DatasetMismatch::Lengths {
+            len: data.len,
+            pixels,
+            images: data.images.len(),
+            labels: data.labels.len(),
+        });
     }
     if let Some(index) = data
         .labels
@@ -150,9 +155,7 @@ pub(super) fn fill_batch(
         let touched = images().fold(0u8, |t, img| img.iter().step_by(64).fold(t, |t, &p| t ^ p));
         core::hint::black_box(touched);
         for (img, out) in images().zip(x.chunks_exact_mut(pixels.max(1))) {
-            for (o, &p) in out.iter_mut().zip(img) {
-                *o = f32::from(p) / 255.0;
-            }
+            crate::mnist::scale(img, out);
         }
     });
 }

@@ -1,6 +1,8 @@
 //! The MNIST training harness: seeded shuffling, minibatches, evaluation,
 //! metrics, progress callbacks and bit-identical resumption.
 //!
+//! Needs the `std` feature (on by default).
+//!
 //! One epoch `e` (numbered from 0 internally) visits the training set in the
 //! order of a Fisher–Yates permutation drawn from
 //! `Xoshiro256PlusPlus::seed_from_u64(seed)` advanced by `(e + 1)·2¹⁹²` steps
@@ -21,6 +23,7 @@ mod trainer;
 pub use batch::{epoch_permutation, epoch_rng, evaluate, init_rng};
 pub use trainer::{TrainState, Trainer};
 
+use std::string::String;
 use std::vec::Vec;
 
 use crate::activation::Activation;
@@ -113,7 +116,24 @@ pub struct BatchProgress {
     pub loss: f32,
 }
 
-/// Receives progress; every method has an empty default. `()` ignores all.
+/// Receives progress; every method has an empty default. `()` ignores all;
+/// a closure taking `&EpochMetrics` observes the epochs.
+///
+/// # Examples
+/// ```
+/// use deepinit::mnist::Dataset;
+/// use deepinit::train::{EpochMetrics, TrainConfig, Trainer};
+/// // Four 1×2 images of two classes.
+/// let data = Dataset { images: vec![0, 9, 200, 250, 10, 0, 240, 220],
+///     labels: vec![0, 1, 0, 1], len: 4, rows: 1, cols: 2, classes: 2 };
+/// let mut config = TrainConfig::new(vec![2, 3, 2]);
+/// (config.batch_size, config.epochs) = (2, 3);
+/// let mut epochs = Vec::new();
+/// let mut trainer = Trainer::new(config)?;
+/// trainer.run(&data, &data, &mut |m: &EpochMetrics| epochs.push(m.epoch))?;
+/// assert_eq!(epochs, [1, 2, 3]);
+/// # Ok::<(), deepinit::train::TrainError>(())
+/// ```
 pub trait Observer {
     /// After every minibatch step.
     fn on_batch(&mut self, progress: &BatchProgress) {
@@ -126,6 +146,12 @@ pub trait Observer {
 }
 
 impl Observer for () {}
+
+impl<F: FnMut(&EpochMetrics)> Observer for F {
+    fn on_epoch(&mut self, metrics: &EpochMetrics) {
+        self(metrics);
+    }
+}
 
 /// Why training cannot start or go on.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,8 +180,15 @@ pub enum TrainError {
         /// Minibatch size.
         batch_size: usize,
     },
-    /// A resumed state does not match the configuration.
-    StateMismatch,
+    /// A resumed state's model differs from the configuration.
+    StateMismatch {
+        /// `"layers"` or `"activation"`.
+        what: &'static str,
+        /// The state's (e.g. `784,256,10` or `relu`).
+        state: String,
+        /// The configuration's.
+        config: String,
+    },
     /// A resumed optimizer has taken another number of steps than the
     /// epochs completed make with this training set (a state from another
     /// training set or batch size, or an edited one).
@@ -194,8 +227,18 @@ pub enum DatasetMismatch {
         /// Dataset classes.
         found: usize,
     },
-    /// Buffer lengths disagree with `len`, `rows`, `cols`.
-    Lengths,
+    /// Buffer lengths disagree with `len`, `rows`, `cols`: `len` images of
+    /// `pixels` bytes need `len · pixels` image bytes and `len` labels.
+    Lengths {
+        /// Samples (`len`).
+        len: usize,
+        /// Pixels per image (`rows · cols`).
+        pixels: usize,
+        /// Bytes in `images`.
+        images: usize,
+        /// Entries in `labels`.
+        labels: usize,
+    },
     /// A set to evaluate on (the test set) holds no samples.
     Empty,
     /// Label at `index` is not below the number of classes.
@@ -217,7 +260,16 @@ impl core::fmt::Display for DatasetMismatch {
             DatasetMismatch::Classes { expected, found } => {
                 write!(f, "{found} classes but the network has {expected} outputs")
             }
-            DatasetMismatch::Lengths => f.write_str("image or label buffer has the wrong length"),
+            DatasetMismatch::Lengths {
+                len,
+                pixels,
+                images,
+                labels,
+            } => write!(
+                f,
+                "{len} images of {pixels} pixels need {} image bytes and {len} labels, the buffers hold {images} and {labels}",
+                len.saturating_mul(pixels)
+            ),
             DatasetMismatch::Empty => f.write_str("it holds no samples to evaluate on"),
             DatasetMismatch::Label { index, label } => {
                 write!(f, "label {label} of sample {index} is out of range")
@@ -237,9 +289,14 @@ impl core::fmt::Display for TrainError {
                 f,
                 "the training set has {len} samples, fewer than one batch of {batch_size}"
             ),
-            TrainError::StateMismatch => {
-                f.write_str("the saved state does not match the configuration")
-            }
+            TrainError::StateMismatch {
+                what,
+                state,
+                config,
+            } => write!(
+                f,
+                "the saved model has {what} {state}, the configuration {config}"
+            ),
             TrainError::ResumedSteps { steps, expected } => write!(
                 f,
                 "the saved optimizer has taken {steps} steps, but the epochs completed on this training set make {expected}"

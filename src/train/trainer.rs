@@ -3,6 +3,7 @@
 //! from the state after epoch `k` continues bit-identically, because epoch
 //! `k`'s shuffle depends only on `(seed, k)` (see [`super::epoch_rng`]).
 
+use std::string::String;
 use std::time::Instant;
 use std::vec::Vec;
 
@@ -11,6 +12,7 @@ use super::batch::{
     init_rng,
 };
 use super::{BatchProgress, EpochMetrics, Observer, TrainConfig, TrainError};
+use crate::checkpoint::{activation_name, join};
 use crate::mat::MatRef;
 use crate::mlp::{Gradients, Mlp, Workspace};
 use crate::mnist::Dataset;
@@ -105,8 +107,23 @@ impl Trainer {
     /// from `config`, [`TrainError::Optimizer`] when the optimizer state does
     /// not fit, and the errors of [`Trainer::new`].
     pub fn resume(config: TrainConfig, state: TrainState) -> Result<Self, TrainError> {
-        if state.model.sizes() != config.layers || state.model.activation() != config.activation {
-            return Err(TrainError::StateMismatch);
+        let mismatch = |what, state: String, config: String| {
+            Err(TrainError::StateMismatch {
+                what,
+                state,
+                config,
+            })
+        };
+        if state.model.sizes() != config.layers {
+            return mismatch("layers", join(&state.model.sizes()), join(&config.layers));
+        }
+        if state.model.activation() != config.activation {
+            let name = |a| String::from(activation_name(a));
+            return mismatch(
+                "activation",
+                name(state.model.activation()),
+                name(config.activation),
+            );
         }
         let mut optimizer = Optimizer::new(config.optimizer, &state.model.param_lens())?;
         optimizer.load_state(&state.optimizer)?;
@@ -205,7 +222,11 @@ impl Trainer {
     }
 
     /// Trains one epoch on `train`, evaluates on `test`, reports both to
-    /// `observer` and advances [`Trainer::next_epoch`].
+    /// `observer` and advances [`Trainer::next_epoch`]. It does so even past
+    /// `config.epochs` (the count [`Trainer::run`] and
+    /// [`Trainer::is_finished`] go by): the epoch's shuffle comes from the
+    /// seed and the epoch's index, so epoch `n` is the same whether or not a
+    /// run planned it.
     ///
     /// # Errors
     /// [`TrainError::Dataset`] when a set does not fit the network (or the
