@@ -16,7 +16,8 @@ use deepinit::mnist::{load_mnist, resolve_data_dir};
 use deepinit::train::{EpochMetrics, TrainConfig, Trainer};
 use std::error::Error;
 
-/// A closure is an observer: one line per epoch.
+/// Any `FnMut(&EpochMetrics)` is an observer: this one prints a line per
+/// epoch.
 fn print(m: &EpochMetrics) {
     println!(
         "  epoch {}  train loss {:.4}  test accuracy {:.2} %",
@@ -52,8 +53,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     ));
     Checkpoint::from_train_state(&first.state(), first.config()).save(&path)?;
 
-    let saved = Checkpoint::load(&path)?;
+    let saved = Checkpoint::load(&path);
     std::fs::remove_file(&path)?;
+    let saved = saved?;
     // The saved seed, batch size and optimizer come back with the file;
     // `epochs` is the count completed: raise it to train further.
     let mut resumed = saved.train_config()?;

@@ -31,7 +31,7 @@ pub enum MatrixError {
     Overflow,
     /// The allocator refused the `rows · cols` floats, or they exceed
     /// `isize::MAX` bytes, the most one allocation may hold.
-    OutOfMemory {
+    TooLarge {
         /// Requested rows.
         rows: usize,
         /// Requested columns.
@@ -48,7 +48,7 @@ impl fmt::Display for MatrixError {
                 rows.saturating_mul(cols)
             ),
             MatrixError::Overflow => f.write_str("matrix dimensions overflow usize"),
-            MatrixError::OutOfMemory { rows, cols } => {
+            MatrixError::TooLarge { rows, cols } => {
                 write!(f, "cannot allocate a {rows}×{cols} matrix")
             }
         }
@@ -91,7 +91,7 @@ impl Matrix {
     ///
     /// # Errors
     /// [`MatrixError::Overflow`] if `rows · cols` overflows `usize`,
-    /// [`MatrixError::OutOfMemory`] if the floats cannot be allocated.
+    /// [`MatrixError::TooLarge`] if the floats cannot be allocated.
     ///
     /// # Examples
     /// ```
@@ -99,13 +99,13 @@ impl Matrix {
     /// assert_eq!(Matrix::try_zeros(2, 3)?, Matrix::zeros(2, 3));
     /// assert_eq!(
     ///     Matrix::try_zeros(usize::MAX / 8, 2).unwrap_err(), // over isize::MAX bytes
-    ///     MatrixError::OutOfMemory { rows: usize::MAX / 8, cols: 2 }
+    ///     MatrixError::TooLarge { rows: usize::MAX / 8, cols: 2 }
     /// );
     /// # Ok::<(), MatrixError>(())
     /// ```
     pub fn try_zeros(rows: usize, cols: usize) -> Result<Self, MatrixError> {
         let len = rows.checked_mul(cols).ok_or(MatrixError::Overflow)?;
-        let data = try_zeroed(len).ok_or(MatrixError::OutOfMemory { rows, cols })?;
+        let data = try_zeroed(len).ok_or(MatrixError::TooLarge { rows, cols })?;
         Ok(Self { data, rows, cols })
     }
 

@@ -98,7 +98,7 @@ fn the_test_allocator_refuses_only_over_the_limit() {
 fn a_matrix_the_allocator_refuses_is_an_error() {
     assert_eq!(
         with_limit(MIB, || Matrix::try_zeros(1000, 1000)),
-        Err(MatrixError::OutOfMemory {
+        Err(MatrixError::TooLarge {
             rows: 1000,
             cols: 1000
         })
@@ -118,6 +118,49 @@ fn a_network_the_allocator_refuses_is_an_error() {
     // With the memory, the same call builds the network.
     let net = with_limit(4_000_000, mlp).unwrap();
     assert_eq!(net.sizes(), SIZES);
+}
+
+/// Orthogonal initialization's QR scratch (two f64 buffers of the layer's
+/// size) is refused as an error too, before it touches the weights or
+/// draws from the generator.
+#[test]
+fn orthogonal_scratch_the_allocator_refuses_is_an_error() {
+    use deepinit::init::{Fans, InitError};
+    use rand_core::Rng;
+    let scratch = InitError::ScratchTooLarge {
+        init: "orthogonal",
+        len: 1_000_000,
+    };
+    let mut w = vec![0.5f32; 1_000_000];
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let err = with_limit(MIB, || {
+        Init::orthogonal(1.0).fill(&mut w, Fans::new(1000, 1000), &mut rng)
+    });
+    assert_eq!(err, Err(scratch));
+    assert!(w.iter().all(|&x| x == 0.5));
+    assert_eq!(
+        rng.next_u64(),
+        Xoshiro256PlusPlus::seed_from_u64(3).next_u64()
+    );
+    // In a network: the 4 MB of weights fit under 5 MB, the 8 MB scratch
+    // does not.
+    let orthogonal = || {
+        Mlp::new(
+            &SIZES,
+            Activation::Relu,
+            &Init::orthogonal(1.0),
+            &BiasInit::Default,
+            &mut Xoshiro256PlusPlus::seed_from_u64(1),
+        )
+    };
+    assert_eq!(
+        with_limit(5 * MIB, orthogonal).unwrap_err(),
+        MlpError::Init {
+            layer: 1,
+            source: scratch
+        }
+    );
+    assert!(with_limit(8_000_000, orthogonal).is_ok());
 }
 
 #[test]

@@ -147,7 +147,7 @@ fn invalid_hyper_parameters_are_refused() {
     let message = |cfg| Optimizer::new(cfg, &[1]).unwrap_err().to_string();
     assert_eq!(
         message(OptimizerConfig::Sgd(SgdConfig::new(1e-50))),
-        "invalid optimizer hyper-parameter lr = 1e-50: it must be > 0 and finite, and not 0 in f32"
+        "invalid optimizer hyper-parameter lr = 1e-50: it must be > 0, and neither 0 nor ∞ in f32"
     );
     assert_eq!(
         message(OptimizerConfig::Adam(AdamConfig {
@@ -168,7 +168,7 @@ fn invalid_hyper_parameters_are_refused() {
             momentum: -0.5,
             ..SgdConfig::new(0.1)
         })),
-        "invalid optimizer hyper-parameter momentum = -0.5: it must be ≥ 0 and finite in f32"
+        "invalid optimizer hyper-parameter momentum = -0.5: it must be ≥ 0, and finite in f32"
     );
 }
 

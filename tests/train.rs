@@ -233,8 +233,7 @@ fn datasets_that_do_not_fit_are_typed_errors() {
             }
         }
     ));
-    // Buffers that disagree with `len`, named with every length; a `len`
-    // whose pixel count overflows is one of them, not an overflow panic.
+    // Buffers that disagree with `len`, named with every length.
     let mut bad = train.clone();
     bad.labels.pop();
     let lengths = |len, labels| TrainError::Dataset {
@@ -258,10 +257,19 @@ fn datasets_that_do_not_fit_are_typed_errors() {
             n - 1,
         )
     );
-    bad.len = usize::MAX;
+    // Image sizes whose pixel count overflows are another input size, not
+    // an overflow panic.
+    let mut bad = train.clone();
+    (bad.rows, bad.cols) = (usize::MAX, 2);
     assert_eq!(
         t.train_epoch(&bad, &test, &mut ()).unwrap_err(),
-        lengths(usize::MAX, train.len - 1)
+        TrainError::Dataset {
+            split: "train",
+            reason: DatasetMismatch::InputSize {
+                expected: 784,
+                found: usize::MAX
+            }
+        }
     );
     let (tiny, _) = common::mnist(49, 1);
     assert_eq!(

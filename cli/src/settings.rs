@@ -233,6 +233,9 @@ pub fn resumed(
         ));
     }
     let mut config = ckpt.train_config().map_err(ck)?;
+    // The program trains what `--activation` can name (not the library's
+    // identity).
+    activation(activation_name(config.activation))?;
     let stored_opt = config.optimizer;
     if optimizer(m, stored_opt)? != stored_opt {
         return Err(Failure::input(format!(

@@ -249,6 +249,14 @@ fn memory_the_system_refuses_is_one_line() {
         let out = deepinit_in_kib(kib, &args);
         assert_one_error_line(&args, &out, expected);
     }
+    // Orthogonal initialization's f64 scratch (1.9 GB here), after the
+    // weights fit.
+    let args = [&args[..], &["--init", "orthogonal"]].concat();
+    assert_one_error_line(
+        &args,
+        &deepinit_in_kib(2_500_000, &args),
+        "model: cannot initialize layer 0: orthogonal: cannot allocate its scratch of 235200000 values",
+    );
 }
 
 #[test]
@@ -431,6 +439,14 @@ fn resume_refuses_contradicting_flags() {
     assert_bad_input(
         &[&resume[..], &["--momentum", "0.5"]].concat(),
         "sgd (lr 0.05, momentum 0.9",
+    );
+    // An activation `--activation` cannot name is refused as that flag
+    // refuses it, in a checkpoint too.
+    c.set_metadata(keys::ACTIVATION, "identity");
+    c.save(&ckpt).unwrap();
+    assert_bad_input(
+        &resume,
+        "unknown activation \"identity\"; known: relu, sigmoid, tanh",
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

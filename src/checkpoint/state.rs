@@ -259,7 +259,10 @@ impl Checkpoint {
     /// [`CheckpointError::ConfigMismatch`] when `config`'s activation, seed,
     /// batch size or optimizer (its kind or a hyper-parameter) differs from
     /// the checkpoint's ([`train_config`](Self::train_config) gives one that
-    /// agrees); as [`to_mlp`](Self::to_mlp),
+    /// agrees; to go on with other hyper-parameters, e.g. a lower lr of the
+    /// same optimizer, read the state with that one and pass the changed
+    /// configuration to [`Trainer::resume`](crate::train::Trainer::resume),
+    /// which does not compare them); as [`to_mlp`](Self::to_mlp),
     /// [`optimizer_config`](Self::optimizer_config) and
     /// [`run_position`](Self::run_position);
     /// [`CheckpointError::MissingTensor`] or [`CheckpointError::ShapeMismatch`]

@@ -71,6 +71,14 @@ pub enum InitError {
     },
     /// A fan or fan_out · fan_in overflows `usize`.
     Overflow,
+    /// The allocator refused the scratch an initializer needs
+    /// (orthogonal's QR works on `len` f64 per buffer).
+    ScratchTooLarge {
+        /// The initializer.
+        init: &'static str,
+        /// Elements of the buffer refused.
+        len: usize,
+    },
 }
 
 impl fmt::Display for InitError {
@@ -118,6 +126,9 @@ impl fmt::Display for InitError {
                 "weight shape has {dims} dimensions, at least {min} are needed to compute fans"
             ),
             Self::Overflow => write!(f, "fan or fan_out × fan_in overflows usize"),
+            Self::ScratchTooLarge { init, len } => {
+                write!(f, "{init}: cannot allocate its scratch of {len} values")
+            }
         }
     }
 }

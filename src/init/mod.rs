@@ -227,7 +227,7 @@ impl Init {
             #[cfg(feature = "alloc")]
             Params::Orthogonal { gain } => {
                 structured::check_len(self.name(), out, fans)?;
-                orthogonal::orthogonal(out, fans, gain, rng);
+                orthogonal::orthogonal(out, fans, gain, rng)?;
             }
         }
         Ok(())

@@ -15,30 +15,50 @@
 //! The factorization runs in f64 with sequential sums, `+ − × ÷` and
 //! `libm::sqrt` only: the result is the same on every target.
 
-use super::Fans;
+use super::{Fans, InitError};
 use crate::rng;
-use alloc::vec;
+use alloc::vec::Vec;
 use rand_core::Rng;
 
 /// Fills `out` (length fan_out · fan_in, checked) with gain · a (semi-)orthogonal
 /// matrix.
-pub(super) fn orthogonal<R: Rng + ?Sized>(out: &mut [f32], fans: Fans, gain: f32, rng: &mut R) {
+///
+/// # Errors
+/// [`InitError::ScratchTooLarge`] if the allocator refuses the f64 scratch
+/// (two buffers of fan_out · fan_in values); `out` and `rng` are then
+/// untouched.
+pub(super) fn orthogonal<R: Rng + ?Sized>(
+    out: &mut [f32],
+    fans: Fans,
+    gain: f32,
+    rng: &mut R,
+) -> Result<(), InitError> {
     let (rows, cols) = (fans.fan_out, fans.fan_in);
-    rng::fill_normal(out, rng);
     let tall = rows >= cols;
     let (m, n) = if tall { (rows, cols) } else { (cols, rows) };
+    // `m · n` is `out.len()`, checked by the caller.
+    let scratch = |len: usize, value: f64| {
+        let mut v = Vec::new();
+        v.try_reserve_exact(len)
+            .map_err(|_| InitError::ScratchTooLarge {
+                init: "orthogonal",
+                len,
+            })?;
+        v.resize(len, value);
+        Ok(v)
+    };
+    let (mut a, mut q) = (scratch(m * n, 0.0)?, scratch(m * n, 0.0)?);
+    let (mut tau, mut sign) = (scratch(n, 0.0)?, scratch(n, 1.0)?);
+    rng::fill_normal(out, rng);
     // A column-major m × n: column j of A is column j of M (tall) or row j of M.
-    let mut a = vec![0.0f64; m * n];
     for i in 0..rows {
         for j in 0..cols {
             let (r, c) = if tall { (i, j) } else { (j, i) };
             a[c * m + r] = f64::from(out[i * cols + j]);
         }
     }
-    let mut tau = vec![0.0f64; n];
-    let mut sign = vec![1.0f64; n];
     householder_qr(&mut a, m, n, &mut tau, &mut sign);
-    let q = form_q(&a, m, n, &tau);
+    form_q(&a, m, n, &tau, &mut q);
     let gain = f64::from(gain);
     for i in 0..rows {
         for j in 0..cols {
@@ -46,6 +66,7 @@ pub(super) fn orthogonal<R: Rng + ?Sized>(out: &mut [f32], fans: Fans, gain: f32
             out[i * cols + j] = (gain * sign[c] * q[c * m + r]) as f32;
         }
     }
+    Ok(())
 }
 
 /// In-place Householder QR of the column-major m × n `a` (m ≥ n): on return the
@@ -81,9 +102,9 @@ fn reflect(v: &[f64], x: &mut [f64], tau: f64) {
     }
 }
 
-/// The thin Q = H₀·H₁·…·Hₙ₋₁·[Iₙ; 0] (m × n, column-major).
-fn form_q(a: &[f64], m: usize, n: usize, tau: &[f64]) -> alloc::vec::Vec<f64> {
-    let mut q = vec![0.0f64; m * n];
+/// The thin Q = H₀·H₁·…·Hₙ₋₁·[Iₙ; 0] (m × n, column-major) into `q`, which
+/// holds m · n zeros.
+fn form_q(a: &[f64], m: usize, n: usize, tau: &[f64], q: &mut [f64]) {
     for j in 0..n {
         q[j * m + j] = 1.0;
     }
@@ -94,5 +115,4 @@ fn form_q(a: &[f64], m: usize, n: usize, tau: &[f64]) -> alloc::vec::Vec<f64> {
             reflect(v, &mut col[k..], tau[k]);
         }
     }
-    q
 }

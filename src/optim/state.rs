@@ -74,11 +74,11 @@ impl fmt::Display for OptimError {
             OptimError::InvalidHyperParameter { name, value } => {
                 // The domains `Optimizer::new` checks (the updates run in f32).
                 let domain = match name {
-                    "lr" => "it must be > 0 and finite, and not 0 in f32",
+                    "lr" => "it must be > 0, and neither 0 nor ∞ in f32",
                     "beta1" | "beta2" => "it must be in [0, 1)",
                     // 0 is refused only with Nesterov momentum.
                     "momentum" if value == 0.0 => "Nesterov momentum needs momentum > 0",
-                    _ => "it must be ≥ 0 and finite in f32",
+                    _ => "it must be ≥ 0, and finite in f32",
                 };
                 write!(
                     f,

@@ -89,7 +89,8 @@ pub(super) fn check_dataset(
     split: &'static str,
 ) -> Result<(), TrainError> {
     let err = |reason| Err(TrainError::Dataset { split, reason });
-    let pixels = data.rows * data.cols;
+    // A product that overflows cannot be the network's input size.
+    let pixels = data.rows.saturating_mul(data.cols);
     if pixels != model.input_size() {
         return err(DatasetMismatch::InputSize {
             expected: model.input_size(),
