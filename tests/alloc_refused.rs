@@ -74,14 +74,18 @@ fn with_limit<T>(limit: usize, f: impl FnOnce() -> T) -> T {
 /// at most 40 kB.
 const SIZES: [usize; 4] = [10, 1000, 1000, 10];
 
-fn mlp() -> Result<Mlp, MlpError> {
+fn mlp_with(init: &Init) -> Result<Mlp, MlpError> {
     Mlp::new(
         &SIZES,
         Activation::Relu,
-        &Init::xavier_uniform(1.0),
+        init,
         &BiasInit::Default,
         &mut Xoshiro256PlusPlus::seed_from_u64(1),
     )
+}
+
+fn mlp() -> Result<Mlp, MlpError> {
+    mlp_with(&Init::xavier_uniform(1.0))
 }
 
 #[test]
@@ -144,15 +148,7 @@ fn orthogonal_scratch_the_allocator_refuses_is_an_error() {
     );
     // In a network: the 4 MB of weights fit under 5 MB, the 8 MB scratch
     // does not.
-    let orthogonal = || {
-        Mlp::new(
-            &SIZES,
-            Activation::Relu,
-            &Init::orthogonal(1.0),
-            &BiasInit::Default,
-            &mut Xoshiro256PlusPlus::seed_from_u64(1),
-        )
-    };
+    let orthogonal = || mlp_with(&Init::orthogonal(1.0));
     assert_eq!(
         with_limit(5 * MIB, orthogonal).unwrap_err(),
         MlpError::Init {
