@@ -4,7 +4,7 @@
 
 mod common;
 
-use deepinit::checkpoint::{Checkpoint, CheckpointError};
+use deepinit::checkpoint::{Checkpoint, CheckpointError, train_data_sha256};
 use deepinit::mnist::Dataset;
 use deepinit::optim::{AdamConfig, OptimizerConfig, SgdConfig};
 use deepinit::train::{TrainConfig, Trainer};
@@ -213,4 +213,34 @@ fn train_config_restores_the_saved_settings() {
         (&saved.layers, saved.activation, sgd, 5, 10, 2)
     );
     assert_eq!(c.to_train_state(&restored).unwrap(), t.state());
+}
+
+#[test]
+fn the_recorded_training_set_is_checked() {
+    let adam = OptimizerConfig::Adam(AdamConfig::new(1e-3));
+    let t = Trainer::new(config(adam, 1)).unwrap();
+    let mut c = Checkpoint::from_train_state(&t.state(), t.config());
+    let train = dataset(60, 1);
+    // Without the entries (as from_train_state writes it), nothing to check.
+    assert!(c.check_train_data(&dataset(30, 9)).is_ok());
+    c.set_train_data(train.len, &train_data_sha256(&train));
+    assert!(c.check_train_data(&train).is_ok());
+    let mismatch = |err: CheckpointError, key: &str| match err {
+        CheckpointError::ConfigMismatch { key: k, .. } => assert_eq!(k, key),
+        other => panic!("{key}: {other:?}"),
+    };
+    mismatch(
+        c.check_train_data(&dataset(59, 1)).unwrap_err(),
+        "train_samples",
+    );
+    // As many images, other pixels: the digest tells them apart.
+    mismatch(
+        c.check_train_data(&dataset(60, 2)).unwrap_err(),
+        "train_data_sha256",
+    );
+    // The digest is SHA-256 of the labels, then the pixels.
+    let mut bytes = train.labels.clone();
+    bytes.extend_from_slice(&train.images);
+    let want = deepinit::sha256::to_hex(&deepinit::sha256::digest(&bytes));
+    assert_eq!(train_data_sha256(&train).as_bytes(), want);
 }

@@ -217,7 +217,7 @@ pub fn resumed(
     }
     // Checkpoints written before the key existed lack it; the step count
     // that `Trainer::resume` checks still catches most other sizes.
-    if let Some(n) = ckpt.metadata(crate::train::TRAIN_SAMPLES) {
+    if let Some(n) = ckpt.metadata(keys::TRAIN_SAMPLES) {
         let len = data.train.len;
         if n != len.to_string() {
             return Err(bad(format!(
@@ -225,8 +225,8 @@ pub fn resumed(
             )));
         }
     }
-    if let Some(digest) = ckpt.metadata(crate::train::TRAIN_DATA_SHA256)
-        && digest != crate::train::train_data_sha256(&data.train)
+    if let Some(digest) = ckpt.metadata(keys::TRAIN_DATA_SHA256)
+        && digest != deepinit::checkpoint::train_data_sha256(&data.train)
     {
         return Err(bad(
             "the checkpoint was trained on other images than this run's (their SHA-256 differs: --data differs; a resumed run keeps its data)".into(),

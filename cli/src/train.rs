@@ -7,14 +7,13 @@ use crate::settings::{Run, asked_layers, resumed, settings};
 use crate::spec::{parse_count, parse_layers};
 use crate::{Failure, given, parse_given, weights_sha256, write_json};
 use clap::ArgMatches;
-use deepinit::checkpoint::{Checkpoint, activation_name, keys};
-use deepinit::mnist::{Dataset, Mnist};
+use deepinit::checkpoint::{Checkpoint, activation_name, keys, train_data_sha256};
+use deepinit::mnist::Mnist;
 use deepinit::optim::OptimizerConfig;
-use deepinit::sha256::Sha256;
 use deepinit::train::{EpochMetrics, Evaluation, Trainer, evaluate};
 
 /// The training images a run saw: their number and digest
-/// ([`train_data_sha256`]).
+/// ([`deepinit::checkpoint::train_data_sha256`]).
 pub struct TrainData {
     pub samples: usize,
     pub sha256: String,
@@ -31,31 +30,13 @@ pub fn checkpoint(
     let mut c = Checkpoint::from_train_state(&trainer.state(), trainer.config());
     c.set_metadata(keys::INIT, &run.init.to_string());
     c.set_metadata(keys::BIAS_INIT, run.bias.name());
-    c.set_metadata(TRAIN_SAMPLES, &train.samples.to_string());
-    c.set_metadata(TRAIN_DATA_SHA256, &train.sha256);
+    c.set_train_data(train.samples, &train.sha256);
     c.set_metadata(HISTORY, &history_text(history));
     c
 }
 
-/// SHA-256 (hex) of a training set's labels followed by its pixels: a
-/// resumed run must see the same images in the same order, not only as
-/// many of them (0.2 s for MNIST's 60 000).
-pub fn train_data_sha256(d: &Dataset) -> String {
-    let mut h = Sha256::new();
-    h.update(&d.labels);
-    h.update(&d.images);
-    crate::hex_digest(h)
-}
-
-/// Metadata key of [`train_data_sha256`].
-pub const TRAIN_DATA_SHA256: &str = "train_data_sha256";
-
 /// Metadata key of the metrics of the epochs a checkpoint has seen.
 pub const HISTORY: &str = "history";
-
-/// Metadata key of the number of training images (each epoch's shuffle
-/// depends on it, so a resumed run must train on as many).
-pub const TRAIN_SAMPLES: &str = "train_samples";
 
 /// `epoch train_loss test_loss test_accuracy seconds samples_per_second`
 /// per epoch, `;`-separated; floats in Rust's round-trip form.

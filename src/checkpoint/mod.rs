@@ -39,7 +39,7 @@ pub use error::CheckpointError;
 pub use format::MAX_HEADER_LEN;
 pub(crate) use model::join;
 pub use model::{FORMAT_VERSION, keys};
-pub use state::{activation_name, parse_activation};
+pub use state::{activation_name, parse_activation, train_data_sha256};
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -31,6 +31,12 @@ pub mod keys {
     pub const EPOCH: &str = "epoch";
     /// Optimizer name: `adam` or `sgd`.
     pub const OPTIMIZER: &str = "optimizer";
+    /// Number of training images (each epoch's shuffle depends on it), see
+    /// [`Checkpoint::set_train_data`](crate::checkpoint::Checkpoint::set_train_data).
+    pub const TRAIN_SAMPLES: &str = "train_samples";
+    /// SHA-256 (hex) of the training labels followed by the pixels, see
+    /// [`train_data_sha256`](crate::checkpoint::train_data_sha256).
+    pub const TRAIN_DATA_SHA256: &str = "train_data_sha256";
 }
 
 /// `[784, 256, 10]` → `"784,256,10"`.
