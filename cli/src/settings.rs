@@ -7,7 +7,7 @@ use crate::spec::{BiasSpec, InitSpec, parse_count, parse_layers};
 use crate::{Failure, given, parse_given};
 use clap::ArgMatches;
 use deepinit::activation::Activation;
-use deepinit::checkpoint::{Checkpoint, activation_name, keys, parse_activation};
+use deepinit::checkpoint::{Checkpoint, CheckpointError, activation_name, keys, parse_activation};
 use deepinit::mlp::BiasInit;
 use deepinit::mnist::Mnist;
 use deepinit::optim::{AdamConfig, OptimizerConfig, SgdConfig};
@@ -215,23 +215,24 @@ pub fn resumed(
             data.train.classes
         )));
     }
-    // Checkpoints written before the key existed lack it; the step count
-    // that `Trainer::resume` checks still catches most other sizes.
-    if let Some(n) = ckpt.metadata(keys::TRAIN_SAMPLES) {
-        let len = data.train.len;
-        if n != len.to_string() {
-            return Err(bad(format!(
-                "the checkpoint was trained on {n} images, this run has {len} (--train-limit or --data differ; a resumed run keeps its data)"
-            )));
-        }
-    }
-    if let Some(digest) = ckpt.metadata(keys::TRAIN_DATA_SHA256)
-        && digest != deepinit::checkpoint::train_data_sha256(&data.train)
-    {
-        return Err(bad(
+    // Checkpoints written before the keys existed lack them; the step
+    // count that `Trainer::resume` checks still catches most other sizes.
+    ckpt.check_train_data(&data.train).map_err(|e| match e {
+        CheckpointError::ConfigMismatch {
+            key: keys::TRAIN_SAMPLES,
+            checkpoint: n,
+            config: len,
+        } => bad(format!(
+            "the checkpoint was trained on {n} images, this run has {len} (--train-limit or --data differ; a resumed run keeps its data)"
+        )),
+        CheckpointError::ConfigMismatch {
+            key: keys::TRAIN_DATA_SHA256,
+            ..
+        } => bad(
             "the checkpoint was trained on other images than this run's (their SHA-256 differs: --data differs; a resumed run keeps its data)".into(),
-        ));
-    }
+        ),
+        e => ck(e),
+    })?;
     let mut config = ckpt.train_config().map_err(ck)?;
     // The program trains what `--activation` can name (not the library's
     // identity).
