@@ -118,16 +118,7 @@ fn bench_he_normal(c: &mut Criterion) {
     );
 }
 
-/// Orthogonal needs the `alloc` feature (a no-op without it).
 fn bench_orthogonal(c: &mut Criterion) {
-    #[cfg(not(feature = "alloc"))]
-    let _ = c;
-    #[cfg(feature = "alloc")]
-    bench_orthogonal_256(c);
-}
-
-#[cfg(feature = "alloc")]
-fn bench_orthogonal_256(c: &mut Criterion) {
     let mut group = c.benchmark_group("orthogonal");
     let fans = Fans::new(256, 256);
     let mut buf = vec![0.0f32; 256 * 256];

@@ -24,6 +24,7 @@ use deepinit::optim::{AdamConfig, Optimizer, OptimizerConfig};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
 
 const BATCH: usize = 100;
 const INPUTS: usize = 784;
@@ -85,7 +86,14 @@ enum Data {
 /// The first 600 batches of a seeded shuffle of the MNIST training set
 /// (`DEEPINIT_DATA` or `data/mnist`): pixels and labels.
 fn mnist_batches(rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>) {
-    let dir = deepinit::mnist::default_data_dir();
+    // Cargo runs a bench in its package's directory (`benches/`): the
+    // repository's data directory is one up, unless `DEEPINIT_DATA` names one.
+    let dir = std::env::var_os(deepinit::mnist::DATA_ENV)
+        .filter(|d| !d.is_empty())
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist"),
+            PathBuf::from,
+        );
     let train = deepinit::mnist::load_mnist(&dir)
         .unwrap_or_else(|e| panic!("the step bench trains on MNIST: {e}"))
         .train;
