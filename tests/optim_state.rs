@@ -3,7 +3,9 @@
 
 #![cfg(feature = "alloc")]
 
-use deepinit::optim::{AdamConfig, OptimError, Optimizer, OptimizerConfig, SgdConfig};
+use deepinit::optim::{
+    AdamConfig, OptimError, Optimizer, OptimizerConfig, STEP_PAIRS_INLINE, SgdConfig,
+};
 
 fn grads(t: usize) -> [Vec<f32>; 2] {
     let g = |i: usize| ((i * 7 + t * 3) % 11) as f32 / 11.0 - 0.4;
@@ -333,4 +335,52 @@ fn adam_on_two_threads_gives_identical_bits() {
     let (b, ob) = run(2);
     assert_eq!(a, b);
     assert_eq!(oa, ob);
+}
+
+/// More pairs than `step` holds on the stack ([`STEP_PAIRS_INLINE`]): each
+/// parameter gets the update a one-parameter optimizer gives it, and a
+/// missing last pair (held in the spill-over) still changes nothing.
+#[test]
+fn a_step_over_many_parameters_updates_each_as_alone() {
+    let n = STEP_PAIRS_INLINE + 9;
+    let lens: Vec<usize> = (0..n).map(|i| 1 + i % 5).collect();
+    let cfg = OptimizerConfig::Adam(AdamConfig::new(0.01));
+    let grad = |i: usize, t: usize| -> Vec<f32> {
+        (0..lens[i])
+            .map(|j| ((i * 31 + j * 7 + t * 3) % 17) as f32 / 17.0 - 0.5)
+            .collect()
+    };
+    let mut all = Optimizer::new(cfg, &lens).unwrap();
+    let mut params: Vec<Vec<f32>> = lens.iter().map(|&l| vec![0.5; l]).collect();
+    let mut alone: Vec<(Optimizer, Vec<f32>)> = lens
+        .iter()
+        .map(|&l| (Optimizer::new(cfg, &[l]).unwrap(), vec![0.5; l]))
+        .collect();
+    for t in 0..3 {
+        let grads: Vec<Vec<f32>> = (0..n).map(|i| grad(i, t)).collect();
+        all.step(
+            params
+                .iter_mut()
+                .map(|p| &mut p[..])
+                .zip(grads.iter().map(|g| &g[..])),
+        );
+        for (i, (opt, p)) in alone.iter_mut().enumerate() {
+            opt.step([(&mut p[..], &grads[i][..])]);
+        }
+    }
+    for (i, (p, (_, q))) in params.iter().zip(&alone).enumerate() {
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(p), bits(q), "parameter {i}");
+    }
+    #[cfg(panic = "unwind")]
+    {
+        let before = (all.clone(), params.clone());
+        let grads: Vec<Vec<f32>> = (0..n).map(|i| grad(i, 9)).collect();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let pairs = params.iter_mut().map(|p| &mut p[..]);
+            all.step(pairs.zip(grads.iter().map(|g| &g[..])).take(n - 1));
+        }));
+        assert!(result.is_err(), "{} of {n} parameters were accepted", n - 1);
+        assert_eq!((all, params), before);
+    }
 }

@@ -28,7 +28,7 @@
 #![allow(unsafe_code)]
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
@@ -93,6 +93,9 @@ type Payload = std::boxed::Box<dyn core::any::Any + Send>;
 /// One worker's mailbox.
 struct Worker {
     state: AtomicU8,
+    /// Set by the worker's thread when it begins to serve; [`Worker::spawn`]
+    /// waits for it.
+    started: AtomicBool,
     /// The panic of the worker's last job, for the caller to resume (moved
     /// there, never dropped on the worker: a payload whose `Drop` panicked
     /// would end the worker while it is `RUNNING`, and the caller would
@@ -112,6 +115,7 @@ impl Worker {
     fn spawn() -> Option<Arc<Worker>> {
         let w = Arc::new(Worker {
             state: AtomicU8::new(IDLE),
+            started: AtomicBool::new(false),
             panic: Mutex::new(None),
             job: Mutex::new(None),
             sleeping: Mutex::new(false),
@@ -122,11 +126,18 @@ impl Worker {
             .name("deepinit-worker".into())
             .spawn(move || mine.serve())
             .ok()?;
+        // The thread's start-up allocates (std copies its name there): it is
+        // over before the first job, so that later parallel products and
+        // optimizer steps allocate nothing.
+        while !w.started.load(Ordering::Acquire) {
+            std::thread::yield_now();
+        }
         Some(w)
     }
 
     /// The worker thread's loop: wait for an offer, take it, run it, report.
     fn serve(&self) {
+        self.started.store(true, Ordering::Release);
         loop {
             self.wait_for_offer();
             if self

@@ -16,7 +16,10 @@
 //!
 //! Every product runs through [`crate::gemm::gemm`] on transposed *views*
 //! (no copies), and all scratch lives in a reusable [`Workspace`]: a training
-//! step allocates nothing. Products with an operand full of exact zeros (the
+//! step allocates nothing, the optimizer's update included (for up to
+//! [`crate::optim::STEP_PAIRS_INLINE`] parameter tensors), except that the
+//! first step on several threads starts the worker pool
+//! (`tests/step_allocations.rs` counts). Products with an operand full of exact zeros (the
 //! images, ReLU outputs, Δ after ReLU′) skip its zero terms
 //! ([`crate::gemm::SkipZeros`]): each row's own zeros on the sparse path
 //! (x86-64 with AVX2 or AVX-512) when at most 2/3 of the operand is

@@ -36,6 +36,11 @@ mod state;
 
 pub use state::{OptimError, OptimizerState, Slot};
 
+/// The parameter pairs [`Optimizer::step`] holds without allocating: two per
+/// layer (weights, biases), so a network of 16 layers. More pairs are held in
+/// a `Vec`.
+pub const STEP_PAIRS_INLINE: usize = 32;
+
 use alloc::vec::Vec;
 
 use crate::matrix::try_zeroed;
@@ -234,6 +239,9 @@ impl Optimizer {
     /// `(parameter, gradient)` pairs in the order given to [`Optimizer::new`]
     /// (e.g. [`crate::mlp::Mlp::params_and_grads`]).
     ///
+    /// Allocates nothing for up to [`STEP_PAIRS_INLINE`] pairs (a network
+    /// of 16 layers), which are held on the stack while they are checked.
+    ///
     /// # Panics
     /// If the number of pairs or a length differs from the construction;
     /// then nothing has been updated (the pairs are checked first).
@@ -241,13 +249,26 @@ impl Optimizer {
     where
         I: IntoIterator<Item = (&'a mut [f32], &'a [f32])>,
     {
-        let params: Vec<(&mut [f32], &[f32])> = params.into_iter().collect();
+        let mut inline: [(&mut [f32], &[f32]); STEP_PAIRS_INLINE] =
+            core::array::from_fn(|_| (&mut [][..], &[][..]));
+        let mut spilled = Vec::new();
+        let mut count = 0;
+        for pair in params {
+            match inline.get_mut(count) {
+                Some(slot) => *slot = pair,
+                None => spilled.push(pair),
+            }
+            count += 1;
+        }
+        let used = count.min(STEP_PAIRS_INLINE);
         assert_eq!(
-            params.len(),
+            count,
             self.lens.len(),
-            "optimizer: wrong number of parameters"
+            "optimizer: {count} parameters given, built for {}",
+            self.lens.len()
         );
-        for (i, ((p, g), &len)) in params.iter().zip(&self.lens).enumerate() {
+        let pairs = || inline[..used].iter().chain(&spilled);
+        for (i, ((p, g), &len)) in pairs().zip(&self.lens).enumerate() {
             assert!(
                 p.len() == len && g.len() == len,
                 "optimizer: parameter {i} has another length"
@@ -256,7 +277,9 @@ impl Optimizer {
         self.step += 1;
         let t = self.step;
         let slots = self.config.slot_names().len();
-        for (i, (p, g)) in params.into_iter().enumerate() {
+        let pairs = inline[..used].iter_mut().chain(&mut spilled);
+        for (i, (p, g)) in pairs.enumerate() {
+            let (p, g) = (&mut **p, &**g);
             let bufs = &mut self.buffers[i * slots..(i + 1) * slots];
             match self.config {
                 OptimizerConfig::Adam(c) => {
