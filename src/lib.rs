@@ -5,7 +5,8 @@
 //! deepinit tells the classic story of weight initialization in code: a network
 //! trained from a bad start learns badly; RBM/DBN pre-training was the old fix;
 //! Xavier/Glorot and He/Kaiming initialization are the modern one. Every kernel
-//! it needs is here, in three additive layers:
+//! it needs is here, in additive layers (each feature turns on the rows
+//! before it):
 //!
 //! | layer | feature | what |
 //! |---|---|---|
@@ -47,6 +48,9 @@
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The crate's docs link to every layer's items; documented without `std`
+// (the core alone), the links to the layers left out have no target.
+#![cfg_attr(not(feature = "std"), allow(rustdoc::broken_intra_doc_links))]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

@@ -284,3 +284,20 @@ fn predict_refuses_more_classes_than_u8_holds() {
         &mut [0],
     );
 }
+
+/// A label beyond the outputs is refused even when the logits are NaN (the
+/// loss would be NaN before the labels are used).
+#[test]
+#[should_panic(expected = "label 7 is not below the network's 3 outputs")]
+fn a_bad_label_is_refused_before_the_loss() {
+    let w = Matrix::from_vec(vec![0.0; 6], 3, 2).unwrap();
+    let net = Mlp::from_layers(
+        vec![Dense::from_parts(w, vec![f32::NAN; 3])],
+        Activation::Relu,
+    )
+    .unwrap();
+    let mut ws = Workspace::new(&net, 1);
+    let mut grads = Gradients::new(&net);
+    let x = MatRef::from_row_major(&[0.5, 1.0], 1, 2).unwrap();
+    net.loss_and_gradients(x, &[7], &mut ws, &mut grads);
+}

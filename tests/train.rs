@@ -271,6 +271,26 @@ fn datasets_that_do_not_fit_are_typed_errors() {
             }
         }
     );
+    // More samples than the shuffle indexes in u32 (buffers left empty: the
+    // count is refused before they are read).
+    #[cfg(target_pointer_width = "64")]
+    {
+        let mut huge = train.clone();
+        (huge.len, huge.images, huge.labels) = (1 << 32, Vec::new(), Vec::new());
+        let err = t.train_epoch(&huge, &test, &mut ()).unwrap_err();
+        let reason = DatasetMismatch::TooManySamples { len: 1 << 32 };
+        assert_eq!(
+            err,
+            TrainError::Dataset {
+                split: "train",
+                reason
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "train set: it holds 4294967296 samples, more than the 4294967295 a shuffle indexes"
+        );
+    }
     let (tiny, _) = common::mnist(49, 1);
     assert_eq!(
         t.train_epoch(&tiny, &test, &mut ()).unwrap_err(),

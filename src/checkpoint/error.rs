@@ -60,7 +60,9 @@ pub enum CheckpointError {
         /// Its dtype.
         dtype: String,
     },
-    /// A tensor's entry is inconsistent (its shape and byte range disagree).
+    /// A tensor's entry or values are invalid (see `reason`): its shape and
+    /// byte range disagree, a value is not finite, or a layer is beyond the
+    /// architecture.
     BadTensor {
         /// The tensor.
         tensor: String,
@@ -100,12 +102,14 @@ pub enum CheckpointError {
         /// What was expected.
         expected: &'static str,
     },
-    /// A setting of the run to resume differs from the checkpoint's
-    /// (resuming continues the saved run bit-identically only with its
-    /// seed, batch size, activation and optimizer).
+    /// A setting or the training set of the run to resume differs from the
+    /// checkpoint's (resuming continues the saved run bit-identically only
+    /// with its seed, batch size, activation, optimizer and training set).
     ConfigMismatch {
         /// The metadata key (`seed`, `batch_size`, `activation`,
-        /// `optimizer`, or a hyper-parameter such as `lr`).
+        /// `optimizer`, a hyper-parameter such as `lr`, or, from
+        /// [`Checkpoint::check_train_data`](super::Checkpoint::check_train_data),
+        /// `train_samples` or `train_data_sha256`).
         key: &'static str,
         /// The checkpoint's value.
         checkpoint: String,

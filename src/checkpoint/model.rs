@@ -21,7 +21,8 @@ pub mod keys {
     pub const ARCHITECTURE: &str = "architecture";
     /// Hidden activation: `relu`, `sigmoid`, `tanh` or `identity`.
     pub const ACTIVATION: &str = "activation";
-    /// Weight initializer, as given on the command line (e.g. `xavier-uniform`).
+    /// Weight initializer, by the program's canonical name (e.g.
+    /// `xavier-uniform`; `--init normal:1` is saved as `normal`).
     pub const INIT: &str = "init";
     /// Bias initializer: `default` or `zeros`.
     pub const BIAS_INIT: &str = "bias_init";
@@ -99,7 +100,9 @@ impl Checkpoint {
     /// # Errors
     /// [`CheckpointError::MissingMetadata`], [`CheckpointError::BadMetadata`],
     /// [`CheckpointError::ArchitectureMismatch`],
-    /// [`CheckpointError::MissingTensor`] or [`CheckpointError::ShapeMismatch`].
+    /// [`CheckpointError::MissingTensor`], [`CheckpointError::ShapeMismatch`],
+    /// [`CheckpointError::UnsupportedDtype`] (a layer tensor not in f32) or
+    /// [`CheckpointError::BadTensor`] (a layer beyond the architecture).
     ///
     /// # Examples
     /// ```

@@ -121,6 +121,12 @@ impl Checkpoint {
     /// the configuration (seed, batch size, optimizer and its
     /// hyper-parameters, epochs completed). The caller adds how the weights
     /// were initialized ([`keys::INIT`], [`keys::BIAS_INIT`]) in its own words.
+    ///
+    /// # Panics
+    /// If `state.optimizer` holds a buffer for a parameter the model lacks,
+    /// or of another length than its parameter: a state assembled by hand
+    /// ([`Trainer::state`](crate::train::Trainer::state) gives a consistent
+    /// one).
     pub fn from_train_state(state: &TrainState, config: &TrainConfig) -> Checkpoint {
         let mut c = Checkpoint::from_mlp(&state.model);
         let lens = state.model.param_lens();

@@ -38,6 +38,10 @@ impl Dense {
     /// # Errors
     /// What the initializer reports (e.g. a zero fan).
     ///
+    /// # Panics
+    /// As [`Dense::zeros`]. [`crate::mlp::Mlp::new`] reports a layer too large
+    /// for memory as [`crate::mlp::MlpError::TooLarge`] instead.
+    ///
     /// # Examples
     /// ```
     /// use deepinit::{init::Init, mlp::{BiasInit, Dense}};
@@ -95,6 +99,11 @@ impl Dense {
     }
 
     /// A layer of zeros (the shape of a gradient).
+    ///
+    /// # Panics
+    /// If `fan_in·fan_out` overflows `usize`; an allocation the allocator
+    /// refuses aborts, as `vec!` does ([`crate::mlp::Mlp::new`] reports
+    /// both as errors).
     pub fn zeros(fan_in: usize, fan_out: usize) -> Self {
         Self {
             weight: Matrix::zeros(fan_out, fan_in),

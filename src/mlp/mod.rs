@@ -66,7 +66,7 @@ pub enum MlpError {
         /// Position in the size list.
         index: usize,
     },
-    /// Layer `layer` expects `expected` inputs but the previous one gives `found`.
+    /// Layer `layer` takes `found` inputs but the previous layer gives `expected`.
     ShapeMismatch {
         /// Index of the layer.
         layer: usize,

@@ -27,6 +27,10 @@ pub struct Workspace {
 impl Workspace {
     /// Scratch for `mlp` on batches of at most `max_batch` rows, products on
     /// one thread.
+    ///
+    /// # Panics
+    /// Where [`Workspace::try_with_threads`] fails (sizes that overflow, or
+    /// memory the allocator refuses).
     pub fn new(mlp: &Mlp, max_batch: usize) -> Self {
         Self::with_threads(mlp, max_batch, 1)
     }
@@ -281,8 +285,13 @@ impl Mlp {
         ws.check(self, &x);
         assert_eq!(labels.len(), x.rows(), "one label per row");
         assert!(grads.fits(self), "gradients of another network shape");
-        self.forward_unchecked(x, ws);
         let (b, classes, last) = (x.rows(), self.output_size(), self.layers.len() - 1);
+        // Checked before the forward pass, so that a non-finite logit does
+        // not hide a bad label.
+        if let Some(&y) = labels.iter().find(|&&y| usize::from(y) >= classes) {
+            panic!("label {y} is not below the network's {classes} outputs");
+        }
+        self.forward_unchecked(x, ws);
         let logits = &ws.acts[last][..b * classes];
         if logits.iter().any(|z| !z.is_finite()) {
             return f32::NAN;

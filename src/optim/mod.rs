@@ -160,7 +160,8 @@ impl OptimizerConfig {
 }
 
 /// An optimizer with its state for a fixed list of parameter tensors.
-/// Equality compares configuration, step count and buffers (not threads).
+/// Equality compares configuration, parameter lengths, step count and
+/// buffers (not threads).
 #[derive(Debug, Clone)]
 pub struct Optimizer {
     config: OptimizerConfig,

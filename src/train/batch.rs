@@ -232,7 +232,8 @@ impl Evaluator {
 ///
 /// # Errors
 /// [`TrainError::Dataset`] when the data does not fit the model or holds no
-/// sample.
+/// sample; [`TrainError::Model`] ([`crate::mlp::MlpError::WorkspaceTooLarge`])
+/// when the evaluation's buffers cannot be allocated.
 pub fn evaluate(model: &Mlp, data: &Dataset) -> Result<Evaluation, TrainError> {
     check_eval_set(model, data, "evaluation")?;
     Ok(Evaluator::new(model, 1)?.run(model, data))

@@ -241,6 +241,12 @@ pub enum DatasetMismatch {
     },
     /// A set to evaluate on (the test set) holds no samples.
     Empty,
+    /// The training set holds more samples than its shuffle indexes
+    /// (`u32::MAX`, see [`epoch_permutation`]).
+    TooManySamples {
+        /// Samples (`len`).
+        len: usize,
+    },
     /// Label at `index` is not below the number of classes.
     Label {
         /// Sample index.
@@ -271,6 +277,11 @@ impl core::fmt::Display for DatasetMismatch {
                 len.saturating_mul(pixels)
             ),
             DatasetMismatch::Empty => f.write_str("it holds no samples to evaluate on"),
+            DatasetMismatch::TooManySamples { len } => write!(
+                f,
+                "it holds {len} samples, more than the {} a shuffle indexes",
+                u32::MAX
+            ),
             DatasetMismatch::Label { index, label } => {
                 write!(f, "label {label} of sample {index} is out of range")
             }

@@ -11,7 +11,7 @@ use super::batch::{
     Evaluator, batch_buffers, check_dataset, check_eval_set, epoch_permutation, fill_batch,
     init_rng,
 };
-use super::{BatchProgress, EpochMetrics, Observer, TrainConfig, TrainError};
+use super::{BatchProgress, DatasetMismatch, EpochMetrics, Observer, TrainConfig, TrainError};
 use crate::checkpoint::{activation_name, join};
 use crate::mat::MatRef;
 use crate::mlp::{Gradients, Mlp, Workspace};
@@ -230,7 +230,8 @@ impl Trainer {
     ///
     /// # Errors
     /// [`TrainError::Dataset`] when a set does not fit the network (or the
-    /// test set is empty),
+    /// test set is empty, or the training set holds more than 2³² − 1
+    /// samples),
     /// [`TrainError::TooFewSamples`] when `train` holds less than one batch,
     /// [`TrainError::NonFiniteLoss`] when a minibatch loss is NaN or ±∞ (the
     /// model then holds the parameters of the step before),
@@ -242,6 +243,14 @@ impl Trainer {
         test: &Dataset,
         observer: &mut dyn Observer,
     ) -> Result<EpochMetrics, TrainError> {
+        // The shuffle indexes the samples in u32 (`epoch_permutation`).
+        if u32::try_from(train.len).is_err() {
+            let reason = DatasetMismatch::TooManySamples { len: train.len };
+            return Err(TrainError::Dataset {
+                split: "train",
+                reason,
+            });
+        }
         check_dataset(&self.model, train, "train")?;
         check_eval_set(&self.model, test, "test")?;
         let batch = self.config.batch_size;
