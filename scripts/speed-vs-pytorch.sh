@@ -5,13 +5,13 @@
 #
 #   scripts/speed-vs-pytorch.sh ROUNDS mlp3|deep5 THREADS EPOCHS
 #
-# PYTORCH_MLP: the reference script (default ../shared/bench/pytorch_mlp.py);
+# PYTORCH_MLP: the reference script (default scripts/pytorch_mlp.py);
 # PYTHON: an interpreter with torch and numpy (default python3). Shared
 # machines drift by a quarter within an hour: compare only rows of one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:?rounds}; ARCH=${2:?mlp3 or deep5}; THREADS=${3:?threads}; EPOCHS=${4:?epochs}
-PYTORCH_MLP=${PYTORCH_MLP:-../shared/bench/pytorch_mlp.py}
+PYTORCH_MLP=${PYTORCH_MLP:-scripts/pytorch_mlp.py}
 PYTHON=${PYTHON:-python3}
 case "$ARCH" in
     mlp3) LAYERS=784,256,256,10 ;;
