@@ -383,9 +383,15 @@ fn quick() {
             100.0 * d / peak
         );
     }
-    let gm = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
-    println!("geometric mean of ratios vs faster peer: {gm:.3}");
+    if !logs.is_empty() {
+        let gm = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+        println!("geometric mean of ratios vs faster peer: {gm:.3}");
+    }
     if !filter.is_empty() && !filter.contains("threads") {
+        return;
+    }
+    if !cfg!(feature = "parallel") {
+        println!("1024^3 threads: skipped (2 threads need `--features parallel`)");
         return;
     }
     let mut p = Problem::new(SHAPES[1], 2);

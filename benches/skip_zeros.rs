@@ -38,7 +38,7 @@ use deepinit::{MatMut, MatRef};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const BATCH: usize = 100;
 const INPUTS: usize = 784;
@@ -55,14 +55,13 @@ fn uniform(rng: &mut Xoshiro256PlusPlus) -> f32 {
 /// `count` batches of MNIST training images scaled to [0, 1] and their
 /// labels, images picked by a seeded generator.
 fn labelled(rng: &mut Xoshiro256PlusPlus, count: usize) -> Vec<(Vec<f32>, Vec<u8>)> {
-    // Cargo runs a bench in its package's directory (`benches/`): the
-    // repository's data directory is one up, unless `DEEPINIT_DATA` names one.
-    let dir = std::env::var_os(deepinit::mnist::DATA_ENV)
-        .filter(|d| !d.is_empty())
-        .map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist"),
-            PathBuf::from,
-        );
+    // `DEEPINIT_DATA` or `data/mnist`, relative to the repository's root:
+    // cargo runs a bench in its package's directory (`benches/`).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(
+        std::env::var_os(deepinit::mnist::DATA_ENV)
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| deepinit::mnist::DEFAULT_DATA_DIR.into()),
+    );
     let train = deepinit::mnist::load_mnist(&dir)
         .unwrap_or_else(|e| panic!("this bench runs on MNIST: {e}"))
         .train;

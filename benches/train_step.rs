@@ -12,8 +12,11 @@
 //! step on uniformly random pixels (almost no zeros), which shows what the
 //! step costs without that help. The forward pass and forward+backward are
 //! measured too, to show where the time goes. PyTorch's figure for the
-//! same work comes from `../shared/bench/pytorch_step.py --threads 1` run
+//! same work comes from `scripts/pytorch_step.py --threads 1` run
 //! alongside (37–40k samples/s when the targets were set).
+//!
+//! `cargo bench --bench train_step -- adam_step_1t` (add `--features
+//! parallel` for the two-thread rows).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use deepinit::activation::Activation;
@@ -24,7 +27,7 @@ use deepinit::optim::{AdamConfig, Optimizer, OptimizerConfig};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const BATCH: usize = 100;
 const INPUTS: usize = 784;
@@ -86,14 +89,13 @@ enum Data {
 /// The first 600 batches of a seeded shuffle of the MNIST training set
 /// (`DEEPINIT_DATA` or `data/mnist`): pixels and labels.
 fn mnist_batches(rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>) {
-    // Cargo runs a bench in its package's directory (`benches/`): the
-    // repository's data directory is one up, unless `DEEPINIT_DATA` names one.
-    let dir = std::env::var_os(deepinit::mnist::DATA_ENV)
-        .filter(|d| !d.is_empty())
-        .map_or_else(
-            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mnist"),
-            PathBuf::from,
-        );
+    // `DEEPINIT_DATA` or `data/mnist`, relative to the repository's root:
+    // cargo runs a bench in its package's directory (`benches/`).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(
+        std::env::var_os(deepinit::mnist::DATA_ENV)
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| deepinit::mnist::DEFAULT_DATA_DIR.into()),
+    );
     let train = deepinit::mnist::load_mnist(&dir)
         .unwrap_or_else(|e| panic!("the step bench trains on MNIST: {e}"))
         .train;

@@ -36,13 +36,13 @@ fn violations(f: fn(&mut [f32])) -> u64 {
 }
 
 #[test]
-#[ignore = "exhaustive: run in release"]
+#[ignore = "minutes: cargo test --release --test activation_exhaustive -- --ignored"]
 fn sigmoid_monotone_for_every_f32() {
     assert_eq!(violations(sigmoid), 0);
 }
 
 #[test]
-#[ignore = "exhaustive: run in release"]
+#[ignore = "minutes: cargo test --release --test activation_exhaustive -- --ignored"]
 fn tanh_monotone_for_every_f32() {
     assert_eq!(violations(tanh), 0);
 }
