@@ -2,6 +2,8 @@
 //! once the network, its workspace, gradients and optimizer exist: a
 //! counting global allocator checks it, on one thread from the first step
 //! and, with `parallel`, on the worker pool once the first step started it.
+//! (On a busy machine the pool may run a product on the caller alone; the
+//! two-thread case then checks that path.)
 //!
 //! The count is process-wide (the pool's workers run on other threads), so
 //! this binary has no test harness (`harness = false`): libtest's own

@@ -61,8 +61,8 @@ pub enum CheckpointError {
         dtype: String,
     },
     /// A tensor's entry or values are invalid (see `reason`): its shape and
-    /// byte range disagree, a value is not finite, or a layer is beyond the
-    /// architecture.
+    /// byte range disagree, a value is not finite (or, in Adam's
+    /// `exp_avg_sq`, negative), or a layer is beyond the architecture.
     BadTensor {
         /// The tensor.
         tensor: String,

@@ -35,6 +35,8 @@ use std::vec::Vec;
 
 /// How long an idle worker spins before it parks.
 const SPIN: Duration = Duration::from_micros(200);
+/// How long [`Worker::spawn`] waits at most for a new thread to start.
+const START_WAIT: Duration = Duration::from_millis(100);
 /// A call whose caller worked or waited less than this is never a strike
 /// (small tasks, a parked worker's wake-up latency).
 const MIN_STRIKE: Duration = Duration::from_micros(50);
@@ -126,10 +128,14 @@ impl Worker {
             .name("deepinit-worker".into())
             .spawn(move || mine.serve())
             .ok()?;
-        // The thread's start-up allocates (std copies its name there): it is
-        // over before the first job, so that later parallel products and
-        // optimizer steps allocate nothing.
-        while !w.started.load(Ordering::Acquire) {
+        // A new thread allocates while it starts (measured: once, 15 bytes).
+        // Waiting for it lets that happen before the first job, so that later
+        // parallel products and optimizer steps allocate nothing. The wait is
+        // bounded: where a thread cannot start yet (on Windows, while the
+        // spawner holds the loader lock, e.g. in a thread-local destructor),
+        // the pool goes on and the worker serves once it runs.
+        let start = Instant::now();
+        while !w.started.load(Ordering::Acquire) && start.elapsed() < START_WAIT {
             std::thread::yield_now();
         }
         Some(w)

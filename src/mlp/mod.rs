@@ -17,8 +17,8 @@
 //! Every product runs through [`crate::gemm::gemm`] on transposed *views*
 //! (no copies), and all scratch lives in a reusable [`Workspace`]: a training
 //! step allocates nothing, the optimizer's update included (for up to
-//! [`crate::optim::STEP_PAIRS_INLINE`] parameter tensors), except that the
-//! first step on several threads starts the worker pool
+//! [`crate::optim::STEP_PAIRS_INLINE`] parameter tensors), except that a
+//! step on more threads than any before starts the pool's workers it needs
 //! (`tests/step_allocations.rs` counts). Products with an operand full of exact zeros (the
 //! images, ReLU outputs, Δ after ReLU′) skip its zero terms
 //! ([`crate::gemm::SkipZeros`]): each row's own zeros on the sparse path

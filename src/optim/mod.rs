@@ -241,7 +241,9 @@ impl Optimizer {
     /// (e.g. [`crate::mlp::Mlp::params_and_grads`]).
     ///
     /// Allocates nothing for up to [`STEP_PAIRS_INLINE`] pairs (a network
-    /// of 16 layers), which are held on the stack while they are checked.
+    /// of 16 layers), which are held on the stack while they are checked
+    /// (on more threads than any step before, the pool's new workers
+    /// allocate as they start).
     ///
     /// # Panics
     /// If the number of pairs or a length differs from the construction;
