@@ -4,8 +4,10 @@
 //! portable precision whose bits are the same on every target, and the
 //! zero-skipping hint that leaves the values as they are.
 //!
-//! Run: `cargo run --release --features parallel --example gemm_views`
-//! (without `parallel` the 2-thread runs use one thread).
+//! Run: `cargo run --release --example gemm_views`. From the repository's
+//! root the library has `parallel` (the program's package turns it on);
+//! with `-p deepinit`, add `--features parallel`, or the 2-thread runs use
+//! one thread.
 
 use deepinit::gemm::{
     GemmConfig, Kernel, Precision, SkipZeros, gemm, gemm_with, gemm_workspace_len,

@@ -4,7 +4,9 @@
 //! cargo run --release --example train_mnist -- [--epochs 15] [--threads 1]
 //!     [--layers 784,256,256,10] [--seed 777] [--batch 100] [--data DIR]
 //! ```
-//! (add `--features parallel` for `--threads 2`). Defaults: the lesson's
+//! (from the repository's root the library has `parallel`, which `--threads
+//! 2` needs: the program's package turns it on; with `-p deepinit`, add
+//! `--features parallel`). Defaults: the lesson's
 //! 784-256-256-10 ReLU net, Xavier-uniform weights, PyTorch default biases,
 //! Adam 1e-3, batch 100. The data directory defaults to `$DEEPINIT_DATA`, then
 //! `data/mnist`.
