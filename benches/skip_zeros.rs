@@ -57,11 +57,9 @@ fn uniform(rng: &mut Xoshiro256PlusPlus) -> f32 {
 fn labelled(rng: &mut Xoshiro256PlusPlus, count: usize) -> Vec<(Vec<f32>, Vec<u8>)> {
     // `DEEPINIT_DATA` or `data/mnist`, relative to the repository's root:
     // cargo runs a bench in its package's directory (`benches/`).
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(
-        std::env::var_os(deepinit::mnist::DATA_ENV)
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| deepinit::mnist::DEFAULT_DATA_DIR.into()),
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(deepinit::mnist::default_data_dir());
     let train = deepinit::mnist::load_mnist(&dir)
         .unwrap_or_else(|e| panic!("this bench runs on MNIST: {e}"))
         .train;

@@ -91,11 +91,9 @@ enum Data {
 fn mnist_batches(rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>) {
     // `DEEPINIT_DATA` or `data/mnist`, relative to the repository's root:
     // cargo runs a bench in its package's directory (`benches/`).
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(
-        std::env::var_os(deepinit::mnist::DATA_ENV)
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| deepinit::mnist::DEFAULT_DATA_DIR.into()),
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(deepinit::mnist::default_data_dir());
     let train = deepinit::mnist::load_mnist(&dir)
         .unwrap_or_else(|e| panic!("the step bench trains on MNIST: {e}"))
         .train;

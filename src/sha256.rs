@@ -165,6 +165,18 @@ pub fn to_hex(digest: &[u8; 32]) -> [u8; 64] {
     out
 }
 
+/// [`to_hex`] as a `String` (feature `alloc`).
+///
+/// ```
+/// use deepinit::sha256::{digest, to_hex_string};
+/// assert!(to_hex_string(&digest(b"")).starts_with("e3b0c442"));
+/// ```
+#[cfg(feature = "alloc")]
+#[must_use]
+pub fn to_hex_string(digest: &[u8; 32]) -> alloc::string::String {
+    to_hex(digest).iter().map(|&c| char::from(c)).collect()
+}
+
 /// One application of the compression function to a 512-bit block
 /// (FIPS 180-4 §6.2.2).
 fn compress(state: &mut [u32; 8], block: &[u8; 64]) {

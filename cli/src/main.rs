@@ -33,7 +33,7 @@ mod train;
 
 use clap::ArgMatches;
 use deepinit::mlp::Mlp;
-use deepinit::sha256::{Sha256, to_hex};
+use deepinit::sha256::{Sha256, to_hex_string};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -128,12 +128,7 @@ pub fn weights_sha256(model: &Mlp) -> String {
             h.update(&v.to_le_bytes());
         }
     }
-    hex_digest(h)
-}
-
-/// The digest of `h` as lowercase hex.
-pub fn hex_digest(h: Sha256) -> String {
-    String::from_utf8_lossy(&to_hex(&h.finalize())).into_owned()
+    to_hex_string(&h.finalize())
 }
 
 /// The message for a checkpoint that cannot be read.

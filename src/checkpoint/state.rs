@@ -15,7 +15,7 @@ use crate::matrix::Matrix;
 use crate::mlp::{Dense, Mlp};
 use crate::mnist::Dataset;
 use crate::optim::{AdamConfig, OptimError, OptimizerConfig, OptimizerState, SgdConfig, Slot};
-use crate::sha256::{Sha256, to_hex};
+use crate::sha256::{Sha256, to_hex_string};
 use crate::train::{TrainConfig, TrainState};
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -85,7 +85,7 @@ pub fn train_data_sha256(data: &Dataset) -> String {
     let mut h = Sha256::new();
     h.update(&data.labels);
     h.update(&data.images);
-    String::from_utf8_lossy(&to_hex(&h.finalize())).into_owned()
+    to_hex_string(&h.finalize())
 }
 
 fn slot_name(param: usize, slot: &str) -> String {

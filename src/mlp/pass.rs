@@ -285,15 +285,15 @@ impl Mlp {
         ws.check(self, &x);
         assert_eq!(labels.len(), x.rows(), "one label per row");
         assert!(grads.fits(self), "gradients of another network shape");
-        let (b, classes, last) = (x.rows(), self.output_size(), self.layers.len() - 1);
-        // Checked before the forward pass, so that a non-finite logit does
-        // not hide a bad label.
-        if let Some(&y) = labels.iter().find(|&&y| usize::from(y) >= classes) {
-            panic!("label {y} is not below the network's {classes} outputs");
-        }
         self.forward_unchecked(x, ws);
+        let (b, classes, last) = (x.rows(), self.output_size(), self.layers.len() - 1);
         let logits = &ws.acts[last][..b * classes];
         if logits.iter().any(|z| !z.is_finite()) {
+            // The loss below checks the labels; a non-finite logit must not
+            // skip that check.
+            if let Some(&y) = labels.iter().find(|&&y| usize::from(y) >= classes) {
+                panic!("label {y} is not below the network's {classes} outputs");
+            }
             return f32::NAN;
         }
         let loss = activation::softmax_cross_entropy(
