@@ -456,19 +456,6 @@ fn failed_save_leaves_the_previous_file_intact() {
 #[cfg(target_os = "linux")]
 #[test]
 fn loads_a_checkpoint_from_a_pipe() {
-    use std::io::Write;
-    use std::os::fd::AsRawFd;
-    let load_piped = |bytes: Vec<u8>| {
-        let (reader, mut writer) = std::io::pipe().unwrap();
-        let feeder = std::thread::spawn(move || {
-            // The reader may stop early (a refused header); that closes the pipe.
-            let _ = writer.write_all(&bytes);
-        });
-        let result = Checkpoint::load(format!("/proc/self/fd/{}", reader.as_raw_fd()));
-        drop(reader);
-        feeder.join().unwrap();
-        result
-    };
     let bytes = small_model().to_bytes();
     assert_eq!(load_piped(bytes.clone()).unwrap(), small_model());
     let err = load_piped(bytes[..bytes.len() - 3].to_vec()).unwrap_err();
@@ -487,6 +474,98 @@ fn loads_a_checkpoint_from_a_pipe() {
         matches!(err, CheckpointError::Truncated { available, .. } if available == n as u64 - 1),
         "{err:?}"
     );
+}
+
+/// `Checkpoint::load` of `bytes` fed through a pipe (a stream: no length up
+/// front).
+#[cfg(target_os = "linux")]
+fn load_piped(bytes: Vec<u8>) -> Result<Checkpoint, CheckpointError> {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    let feeder = std::thread::spawn(move || {
+        // The reader may stop early (a refused header); that closes the pipe.
+        let _ = writer.write_all(&bytes);
+    });
+    let result = Checkpoint::load(format!("/proc/self/fd/{}", reader.as_raw_fd()));
+    drop(reader);
+    feeder.join().unwrap();
+    result
+}
+
+/// Whatever stands at the temporary path — here a link planted to make the
+/// save overwrite another file — makes the save fail without writing
+/// through it or removing it, and leaves the previous checkpoint as it was.
+#[cfg(unix)]
+#[test]
+fn save_never_writes_through_what_is_at_the_temporary_path() {
+    let dir = scratch_dir("planted");
+    let path = dir.join("model.safetensors");
+    let victim = dir.join("victim.txt");
+    fs::write(&victim, b"precious").unwrap();
+    small_model().save(&path).unwrap();
+    let before = fs::read(&path).unwrap();
+    std::os::unix::fs::symlink(&victim, temp_path(&path)).unwrap();
+    let mut new = small_model();
+    new.set_metadata(keys::EPOCH, "2");
+    let err = new.save(&path).unwrap_err();
+    match &err {
+        CheckpointError::Io { path: p, source } => {
+            assert_eq!(p, &temp_path(&path));
+            assert_eq!(source.kind(), std::io::ErrorKind::AlreadyExists);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    assert_eq!(fs::read(&path).unwrap(), before);
+    assert!(fs::symlink_metadata(temp_path(&path)).unwrap().is_symlink());
+    fs::remove_dir_all(dir).unwrap();
+}
+
+/// A header whose tensors tile a data section that ends near 2⁶⁴ bytes:
+/// each tensor's size fits in a u64, but the end of the data (after the
+/// header) does not. Eight BOOL tensors of 2⁶¹ − 1 bytes and one of
+/// `last` bytes.
+fn header_ending_near_u64_max(last: u64) -> Vec<u8> {
+    let big = (1u64 << 61) - 1;
+    let mut entries = Vec::new();
+    let mut begin = 0u64;
+    for (i, len) in [big; 8].into_iter().chain([last]).enumerate() {
+        let end = begin + len;
+        entries.push(format!(
+            r#""t{i}":{{"dtype":"BOOL","shape":[{len}],"data_offsets":[{begin},{end}]}}"#
+        ));
+        begin = end;
+    }
+    let header = format!("{{{}}}", entries.join(","));
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes
+}
+
+/// Offsets that sum past `u64::MAX` with the header's length are a layout
+/// error, from memory and from a file, never an overflow.
+#[test]
+fn data_ending_past_u64_max_is_a_layout_error() {
+    let dir = scratch_dir("u64max");
+    let path = dir.join("huge.safetensors");
+    // The data ends at 2⁶⁴ − 1 (last = 7) or 2⁶⁴ − 7 (last = 1) bytes past
+    // its start, which lies some 700 bytes into the file.
+    for last in [7, 1] {
+        let bytes = header_ending_near_u64_max(last);
+        let err = Checkpoint::from_bytes(&bytes).unwrap_err();
+        assert!(matches!(err, CheckpointError::DataLayout { .. }), "{err:?}");
+        assert!(err.to_string().contains("2⁶⁴"), "{err}");
+        fs::write(&path, &bytes).unwrap();
+        let err = Checkpoint::load(&path).unwrap_err();
+        assert!(matches!(err, CheckpointError::DataLayout { .. }), "{err:?}");
+        #[cfg(target_os = "linux")]
+        {
+            let err = load_piped(bytes).unwrap_err();
+            assert!(matches!(err, CheckpointError::DataLayout { .. }), "{err:?}");
+        }
+    }
+    fs::remove_dir_all(dir).unwrap();
 }
 
 /// A shape whose element count overflows is refused like any other

@@ -4,7 +4,8 @@
 //! file, and as the header of one (its length prefixed), which sends every
 //! input into the JSON parser. A checkpoint that parses must survive a
 //! write-and-read round trip, and turning it into a model, an optimizer
-//! configuration or a run position must not panic either.
+//! configuration, a run position or a training state to resume must not
+//! panic either.
 #![no_main]
 
 use deepinit::checkpoint::Checkpoint;
@@ -22,6 +23,9 @@ fn check(bytes: &[u8]) {
             }
             let _ = c.optimizer_config();
             let _ = c.run_position();
+            if let Ok(config) = c.train_config() {
+                let _ = c.to_train_state(&config);
+            }
         }
         Err(e) => {
             // Display must work for every error.

@@ -239,25 +239,22 @@ pub(crate) fn decode_data(layout: Layout, data: &[u8]) -> Result<Checkpoint, Che
             ),
         });
     }
-    let mut tensors = Vec::new();
-    let mut skipped = Vec::new();
+    let mut ckpt = Checkpoint::new();
+    ckpt.metadata = layout.metadata;
+    // The header parser refused duplicate names.
     for e in layout.entries {
         let raw = &data[e.begin as usize..e.end as usize];
         match (e.dtype.decode(raw), e.dtype) {
-            (Some(data), _) => tensors.push(Tensor {
+            (Some(data), _) => ckpt.push_tensor(Tensor {
                 name: e.name,
                 shape: e.shape,
                 data,
             }),
-            (None, Dtype::Skipped(dtype, _)) => skipped.push((e.name, dtype)),
+            (None, Dtype::Skipped(dtype, _)) => ckpt.skipped.push((e.name, dtype)),
             (None, _) => unreachable!("only a skipped dtype decodes to None"),
         }
     }
-    Ok(Checkpoint {
-        tensors,
-        metadata: layout.metadata,
-        skipped,
-    })
+    Ok(ckpt)
 }
 
 /// Parses and validates safetensors bytes.
@@ -472,6 +469,20 @@ fn check_layout(
             });
         }
         pos = e.end;
+    }
+    // The offsets are checked against the file's length below, and a
+    // stream's against the bytes it delivers; both sums need
+    // `data_start + pos` (+ 1 for a stream's extra byte) to fit in a u64.
+    if data_start
+        .checked_add(pos)
+        .and_then(|end| end.checked_add(1))
+        .is_none()
+    {
+        return Err(CheckpointError::DataLayout {
+            reason: std::format!(
+                "{pos} bytes of tensor data after a {data_start}-byte header pass the largest file size, 2⁶⁴ − 1 bytes"
+            ),
+        });
     }
     let Some(file_len) = file_len else {
         return Ok(pos);

@@ -89,6 +89,10 @@ impl Tensor {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Checkpoint {
     tensors: Vec<Tensor>,
+    /// Position of each tensor in `tensors`, by name: a model's checks look
+    /// up every layer's tensors, which a scan would make quadratic in the
+    /// layer count.
+    index: BTreeMap<String, usize>,
     metadata: BTreeMap<String, String>,
     /// Tensors of a file that were not read (their dtypes hold no f32
     /// values): `(name, dtype)`.
@@ -119,11 +123,17 @@ impl Checkpoint {
             name != "__metadata__" && self.tensor(name).is_none(),
             "tensor name {name:?} is taken"
         );
-        self.tensors.push(Tensor {
+        self.push_tensor(Tensor {
             name: name.into(),
             shape: shape.into(),
             data,
         });
+    }
+
+    /// Appends `t`, whose name is not taken.
+    fn push_tensor(&mut self, t: Tensor) {
+        self.index.insert(t.name.clone(), self.tensors.len());
+        self.tensors.push(t);
     }
 
     /// Sets a metadata entry, replacing an earlier value.
@@ -148,7 +158,7 @@ impl Checkpoint {
 
     /// The tensor named `name`.
     pub fn tensor(&self, name: &str) -> Option<&Tensor> {
-        self.tensors.iter().find(|t| t.name == name)
+        self.index.get(name).map(|&i| &self.tensors[i])
     }
 
     /// The tensors of the file read that were skipped, as `(name, dtype)`:
@@ -213,17 +223,20 @@ impl Checkpoint {
         })?
     }
 
-    /// Writes the checkpoint to `path` atomically: into `.<name>.tmp` in the
-    /// same directory, `fsync`, then rename over `path` (and `fsync` the
-    /// directory, best effort). If any step fails the temporary file is
-    /// removed and a file already at `path` is left as it was. A symbolic
-    /// link at `path` is followed: the file it points to is replaced, and
-    /// the link stays.
+    /// Writes the checkpoint to `path` atomically: into a new file
+    /// [`temp_path`] (`.<name>.<process id>.tmp`) in the same directory,
+    /// `fsync`, then rename over `path` (and `fsync` the directory, best
+    /// effort). If any step fails the temporary file is removed and a file
+    /// already at `path` is left as it was. A symbolic link at `path` is
+    /// followed: the file it points to is replaced, and the link stays.
     ///
     /// # Errors
     /// [`CheckpointError::Io`] naming the file that failed; also when `path`
     /// is neither a regular file nor absent (a directory, FIFO, socket or
-    /// device, which the rename would replace), or a link to none.
+    /// device, which the rename would replace), or a link to none, and when
+    /// something is at the temporary path already (a save of this process
+    /// under way on another thread, a link: the save never writes through
+    /// it).
     ///
     /// # Examples
     /// ```
@@ -288,10 +301,17 @@ enum ReadError {
 /// length up front: its data is read as it arrives, up to one byte more than
 /// the header describes, and checked against the header afterwards.
 fn read_file(path: &Path) -> Result<Result<Checkpoint, CheckpointError>, ReadError> {
-    use std::io::Read;
-    let mut file = fs::File::open(path).map_err(ReadError::Io)?;
+    let file = fs::File::open(path).map_err(ReadError::Io)?;
     let meta = file.metadata().map_err(ReadError::Io)?;
-    let file_len = meta.is_file().then_some(meta.len());
+    read_stream(file, meta.is_file().then_some(meta.len()))
+}
+
+/// Reads a checkpoint from `file`, which holds `file_len` bytes if known.
+fn read_stream(
+    mut file: impl std::io::Read,
+    file_len: Option<u64>,
+) -> Result<Result<Checkpoint, CheckpointError>, ReadError> {
+    use std::io::Read;
     let mut head = Vec::new();
     (&mut file)
         .take(8)
@@ -316,24 +336,34 @@ fn read_file(path: &Path) -> Result<Result<Checkpoint, CheckpointError>, ReadErr
     Ok(format::decode_data(layout, &data))
 }
 
-/// The temporary file [`Checkpoint::save`] writes before renaming it to `path`.
+/// The temporary file [`Checkpoint::save`] writes before renaming it to
+/// `path`: `.<name>.<process id>.tmp` beside it, so that two programs saving
+/// to one path never write into the same temporary file.
 pub fn temp_path(path: &Path) -> PathBuf {
     let mut name = std::ffi::OsString::from(".");
     name.push(path.file_name().unwrap_or_default());
-    name.push(".tmp");
+    name.push(std::format!(".{}.tmp", std::process::id()));
     path.with_file_name(name)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
     let tmp = temp_path(path);
-    let written = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
+    // A new file or nothing: never through a file or link already there (a
+    // link planted in a shared directory would have the save overwrite
+    // what it points to).
+    let created = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp);
+    let written = created.and_then(|mut file| {
+        let written = file.write_all(bytes).and_then(|()| file.sync_all());
+        if written.is_err() {
+            // Ours to remove: this save created it.
+            let _ = fs::remove_file(&tmp);
+        }
+        written
+    });
     if let Err(e) = written {
-        // The temporary file may be a directory or absent; nothing else to undo.
-        let _ = fs::remove_file(&tmp);
         return Err(CheckpointError::Io {
             path: tmp,
             source: e,
@@ -355,4 +385,50 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Checkpoint, ReadError, read_stream};
+
+    /// The stream reader (no length up front) and the in-memory one agree
+    /// on every cut and every flipped byte of a checkpoint: the same
+    /// checkpoint, or an error from both.
+    #[test]
+    fn a_stream_reads_as_the_same_bytes_in_memory() {
+        let mut c = Checkpoint::new();
+        c.push(
+            "layers.0.weight",
+            &[2, 3],
+            std::vec![0.5, -1.0, 2.0, 0.0, 3.5, -0.25],
+        );
+        c.push("layers.0.bias", &[2], std::vec![1.0, -1.0]);
+        c.set_metadata("architecture", "3,2");
+        let bytes = c.to_bytes();
+        let agree = |input: &[u8]| {
+            let streamed = match read_stream(input, None) {
+                Ok(result) => result,
+                Err(ReadError::Format(e)) => Err(e),
+                Err(ReadError::Io(e)) => panic!("reading a slice failed: {e}"),
+            };
+            match (streamed, Checkpoint::from_bytes(input)) {
+                (Ok(a), Ok(b)) => assert_eq!(a.to_bytes(), b.to_bytes()),
+                (Err(_), Err(_)) => {}
+                (a, b) => panic!("stream {a:?}, memory {b:?}"),
+            }
+        };
+        for len in 0..=bytes.len() {
+            agree(&bytes[..len]);
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        agree(&longer);
+        for i in 0..bytes.len() {
+            for bit in [0x01, 0x20, 0x80] {
+                let mut flipped = bytes.clone();
+                flipped[i] ^= bit;
+                agree(&flipped);
+            }
+        }
+    }
 }
