@@ -384,3 +384,30 @@ fn a_step_over_many_parameters_updates_each_as_alone() {
         assert_eq!((all, params), before);
     }
 }
+
+/// A restored step count near `u64::MAX` (a crafted checkpoint can hold
+/// one) saturates instead of overflowing, and Adam then steps as at any
+/// late step: its bias corrections have long reached 1 (t is capped at
+/// 2³¹ − 1 inside).
+#[test]
+fn the_step_count_saturates() {
+    let adam = OptimizerConfig::Adam(AdamConfig::new(0.01));
+    let step_from = |t: u64| {
+        let mut opt = Optimizer::new(adam, &[13, 3]).unwrap();
+        let mut state = opt.state();
+        state.step = t;
+        opt.load_state(&state).unwrap();
+        let mut p = [vec![0.5f32; 13], vec![-0.25f32; 3]];
+        let g = grads(0);
+        let [p0, p1] = &mut p;
+        opt.step([(&mut p0[..], &g[0][..]), (&mut p1[..], &g[1][..])]);
+        (opt.steps(), p)
+    };
+    let late = step_from(i32::MAX as u64 - 1);
+    assert_eq!(late.0, i32::MAX as u64);
+    for t in [u64::MAX - 1, u64::MAX] {
+        let (steps, p) = step_from(t);
+        assert_eq!(steps, u64::MAX);
+        assert_eq!(p, late.1, "from step {t}");
+    }
+}

@@ -231,7 +231,8 @@ impl Optimizer {
         self.threads = threads.max(1);
     }
 
-    /// Steps taken so far (PyTorch's `state["step"]`).
+    /// Steps taken so far (PyTorch's `state["step"]`), saturating at
+    /// `u64::MAX`.
     pub fn steps(&self) -> u64 {
         self.step
     }
@@ -277,7 +278,9 @@ impl Optimizer {
                 "optimizer: parameter {i} has another length"
             );
         }
-        self.step += 1;
+        // Saturates (a restored state may say u64::MAX): by then Adam's bias
+        // corrections are 1 and stay so (`adam_scalars` caps t too).
+        self.step = self.step.saturating_add(1);
         let t = self.step;
         let slots = self.config.slot_names().len();
         let pairs = inline[..used].iter_mut().chain(&mut spilled);
