@@ -289,6 +289,23 @@ fn checksums_pass_then_mismatch_then_missing() {
     load_mnist_with(&d.0, &on).unwrap();
     // A malformed line is no entry (as `sha256sum -c` skips it), not a
     // mismatch against its garbage.
+    // A second line for a file that names another digest fails it, before
+    // or after the right one, as `sha256sum -c` fails it.
+    let right = sums.lines().find(|l| l.contains("train-images")).unwrap();
+    let (_, name) = right.split_once("  ").unwrap();
+    let wrong = format!("{}  {name}\n", "0".repeat(64));
+    for listed in [format!("{sums}{wrong}"), format!("{wrong}{sums}")] {
+        std::fs::write(d.0.join("SHA256SUMS"), listed).unwrap();
+        let err = load_mnist_with(&d.0, &on).unwrap_err();
+        assert!(
+            matches!(&err, MnistError::ChecksumMismatch { path, expected, .. }
+                if path.ends_with(name) && *expected == "0".repeat(64)),
+            "{err}"
+        );
+    }
+    // The same digest twice is no conflict.
+    std::fs::write(d.0.join("SHA256SUMS"), format!("{right}\n{sums}")).unwrap();
+    load_mnist_with(&d.0, &on).unwrap();
     let garbled = sums.replacen(&sums[..64], "zz", 1);
     std::fs::write(d.0.join("SHA256SUMS"), garbled).unwrap();
     let err = load_mnist_with(&d.0, &on).unwrap_err();
@@ -321,6 +338,13 @@ fn checksums_pass_then_mismatch_then_missing() {
     std::fs::remove_file(d.0.join("SHA256SUMS")).unwrap();
     let err = load_mnist_with(&d.0, &on).unwrap_err();
     assert!(matches!(err, MnistError::MissingFile { .. }));
+    // A directory in its place is there, and unreadable as a list.
+    std::fs::create_dir(d.0.join("SHA256SUMS")).unwrap();
+    let err = load_mnist_with(&d.0, &on).unwrap_err();
+    assert!(
+        matches!(&err, MnistError::Io { path, .. } if path.ends_with("SHA256SUMS")),
+        "{err}"
+    );
 }
 
 /// Counts the compressed bytes the decoder pulls.

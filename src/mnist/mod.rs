@@ -383,7 +383,8 @@ struct Sums {
 impl Sums {
     fn load(dir: &Path) -> Result<Self, MnistError> {
         let path = dir.join("SHA256SUMS");
-        if !path.is_file() {
+        // Anything there but a file (a directory) is for the read to report.
+        if !path.exists() {
             return Err(MnistError::MissingFile {
                 tried: std::vec![path],
             });
@@ -415,7 +416,8 @@ impl Sums {
             Some(tagged) => tagged.rsplit_once(") = ")?,
             None => {
                 let (hex, name) = line.split_once(char::is_whitespace)?;
-                (name.trim_start().trim_start_matches('*'), hex)
+                let name = name.trim_start();
+                (name.strip_prefix('*').unwrap_or(name), hex)
             }
         };
         let digest = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
@@ -427,14 +429,17 @@ impl Sums {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let Some((_, expected)) = self.entries.iter().find(|(n, _)| *n == name) else {
+        let mut listed = self.entries.iter().filter(|(n, _)| *n == name).peekable();
+        if listed.peek().is_none() {
             return Err(MnistError::ChecksumMissing {
                 sums: self.path.clone(),
                 file: name,
             });
-        };
+        }
         let actual = String::from_utf8_lossy(actual).into_owned();
-        if *expected != actual {
+        // Every line that names the file must match, as `sha256sum -c`
+        // checks every line.
+        if let Some((_, expected)) = listed.find(|(_, expected)| *expected != actual) {
             let (path, expected) = (file.to_path_buf(), expected.clone());
             return Err(MnistError::ChecksumMismatch {
                 path,
