@@ -16,6 +16,8 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let model = ckpt
         .to_mlp(None)
         .map_err(|e| Failure::input(format!("{path}: {e}")))?;
+    crate::spec::check_batch_memory(&model.sizes(), None)
+        .map_err(|e| Failure::input(format!("{path}: {e}")))?;
     let test = crate::data::load_test(
         m.get_flag("verify-data"),
         given(m, "data"),

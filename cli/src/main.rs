@@ -240,7 +240,12 @@ fn parent_dir(file: &Path) -> &Path {
 /// removes it.
 pub fn probe_writable(dir: &Path) -> std::io::Result<()> {
     let probe = dir.join(format!(".deepinit-write-check-{}", std::process::id()));
-    std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe))
+    // A new file: never through a link planted at that name.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
 }
 
 /// Writes `json` (and a final newline) to `path`.
@@ -277,10 +282,61 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            let line = f.message.replace('\n', " ");
+            let line = one_line(&f.message);
             use std::io::Write as _;
             let _ = writeln!(std::io::stderr(), "deepinit: error: {line}");
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// `message` as one line that is safe to print on a terminal: line breaks
+/// become spaces, and other control characters (which may come from a file:
+/// a checkpoint's dtype or metadata) are escaped, so that a crafted file
+/// cannot move the cursor, clear the screen or set the window's title.
+fn one_line(message: &str) -> String {
+    let mut line = String::with_capacity(message.len());
+    for c in message.chars() {
+        match c {
+            '\n' => line.push(' '),
+            c if c.is_control() => line.extend(c.escape_default()),
+            c => line.push(c),
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{one_line, probe_writable};
+
+    /// The write check makes a new file: a link planted at its name is
+    /// neither written through nor followed.
+    #[cfg(unix)]
+    #[test]
+    fn the_write_probe_never_writes_through_a_link() {
+        let dir = std::env::temp_dir().join(format!("deepinit-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        probe_writable(&dir).unwrap();
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        let probe = dir.join(format!(".deepinit-write-check-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &probe).unwrap();
+        let err = probe_writable(&dir).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn error_lines_carry_no_control_characters() {
+        let crafted = "dtype \u{1b}]0;title\u{7}\u{1b}[2J\tF32\r\nnext \u{9b}31m";
+        let line = one_line(crafted);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert_eq!(
+            line,
+            "dtype \\u{1b}]0;title\\u{7}\\u{1b}[2J\\tF32\\r next \\u{9b}31m"
+        );
+        assert_eq!(one_line("plain: ü, ≤, 2⁶⁴"), "plain: ü, ≤, 2⁶⁴");
     }
 }

@@ -2,7 +2,8 @@
 //! (`normal[:STD]`, `uniform:LOW:HIGH`, `xavier-uniform`, …), comma-separated
 //! lists, and layer sizes. Every parser returns a one-line message on error.
 
-use deepinit::init::{FanMode, Init, Nonlinearity};
+use deepinit::init::{FanMode, Fans, Init, Nonlinearity};
+use deepinit::train::EVAL_BATCH;
 use std::fmt;
 
 /// A weight initializer as named on the command line.
@@ -59,8 +60,19 @@ fn positive(text: &str, what: &str) -> Result<f32, String> {
 }
 
 impl InitSpec {
-    /// Parses an initializer name.
+    /// Parses an initializer name, and refuses values the initializer itself
+    /// would refuse (so before any data is read).
     pub fn parse(text: &str) -> Result<Self, String> {
+        let spec = Self::parse_name(text)?;
+        // The parameters given do not depend on the fans (only the
+        // fan-scaled inits use them, and they take no parameters).
+        match spec.to_init().params(Fans::new(1, 1)) {
+            Ok(_) => Ok(spec),
+            Err(e) => Err(format!("init {text:?}: {e}")),
+        }
+    }
+
+    fn parse_name(text: &str) -> Result<Self, String> {
         let mut parts = text.split(':');
         let name = parts.next().unwrap_or_default();
         let args: Vec<&str> = parts.collect();
@@ -79,12 +91,17 @@ impl InitSpec {
             "normal" => {
                 arity(1).and_then(|()| Ok(InitSpec::Normal(positive(args[0], "normal std")?)))
             }
-            "truncated-normal" => arity(1).and_then(|()| {
-                Ok(InitSpec::TruncatedNormal(positive(
-                    args[0],
-                    "truncated-normal std",
-                )?))
-            }),
+            "truncated-normal" => {
+                arity(1)?;
+                let std = positive(args[0], "truncated-normal std")?;
+                if (2.0 * std).is_finite() {
+                    Ok(InitSpec::TruncatedNormal(std))
+                } else {
+                    Err(format!(
+                        "init {text:?}: the cut at ±2·STD must be finite in f32 (STD at most about 1.7e38)"
+                    ))
+                }
+            }
             "constant" => {
                 arity(1).and_then(|()| Ok(InitSpec::Constant(number(args[0], "constant value")?)))
             }
@@ -234,18 +251,27 @@ const MAX_PARAMS: usize = 1 << 28;
 /// backward pass.
 const MAX_BATCH_VALUES: usize = 1 << 28;
 
-/// Refuses a `--batch` whose activations through `layers` would pass
-/// [`MAX_BATCH_VALUES`]: the buffers would be allocated lazily and the
-/// system could end the run for memory in its first batch.
-pub fn check_batch_memory(layers: &[usize], batch: usize) -> Result<(), String> {
+/// Refuses `layers` whose activations for a batch would pass
+/// [`MAX_BATCH_VALUES`]: the larger of the training batch `train_batch`
+/// (none for `eval`) and the evaluation's [`EVAL_BATCH`] rows. The buffers
+/// would be allocated lazily and the system could end the run for memory in
+/// its first batch.
+pub fn check_batch_memory(layers: &[usize], train_batch: Option<usize>) -> Result<(), String> {
+    let (rows, what) = match train_batch {
+        Some(b) if b >= EVAL_BATCH => (b, format!("--batch {b}")),
+        _ => (
+            EVAL_BATCH,
+            format!("the evaluation's batch of {EVAL_BATCH} images"),
+        ),
+    };
     let values = layers
         .iter()
         .try_fold(0usize, |sum, &n| sum.checked_add(n))
-        .and_then(|sum| sum.checked_mul(batch));
+        .and_then(|sum| sum.checked_mul(rows));
     if values.is_none_or(|v| v > MAX_BATCH_VALUES) {
         let sizes: Vec<String> = layers.iter().map(usize::to_string).collect();
         return Err(format!(
-            "--batch {batch} through layers {}: more than {MAX_BATCH_VALUES} values per batch (2²⁸: 1 GiB of activations, as much again for the gradients)",
+            "{what} through layers {}: more than {MAX_BATCH_VALUES} values per batch (2²⁸: 1 GiB of activations, as much again for the gradients)",
             sizes.join(",")
         ));
     }
@@ -331,6 +357,8 @@ mod tests {
             "he-uniform:2",
             "constant:inf",
             "truncated-normal",
+            "truncated-normal:2e38",
+            "uniform:-3e38:3e38",
         ] {
             assert!(InitSpec::parse(bad).is_err(), "{bad:?} accepted");
         }
@@ -396,5 +424,31 @@ mod tests {
             parse_compare_entry(" constant:0.01 / zeros "),
             parse_compare_entry("constant:0.01/zeros")
         );
+    }
+
+    /// The activations of the larger of the training batch and the
+    /// evaluation's 1000 rows must fit in 2²⁸ values; `eval` has only the
+    /// latter.
+    #[test]
+    fn batch_memory_counts_the_evaluation_batch_too() {
+        // Σ sizes = 2²⁸ / 1000 rounds down to 268 435: at the limit, one more
+        // over it.
+        let fits = [784, 268_435 - 794, 10];
+        let over = [784, 268_436 - 794, 10];
+        assert_eq!(check_batch_memory(&fits, Some(100)), Ok(()));
+        assert_eq!(check_batch_memory(&fits, None), Ok(()));
+        let err = check_batch_memory(&over, Some(100)).unwrap_err();
+        assert!(
+            err.starts_with("the evaluation's batch of 1000 images through layers 784,267642,10"),
+            "{err}"
+        );
+        assert!(check_batch_memory(&over, None).is_err());
+        // A training batch above 1000 is the larger one.
+        let err = check_batch_memory(&[784, 10], Some(400_000)).unwrap_err();
+        assert!(
+            err.starts_with("--batch 400000 through layers 784,10"),
+            "{err}"
+        );
+        assert_eq!(check_batch_memory(&[784, 10], Some(300_000)), Ok(()));
     }
 }

@@ -167,7 +167,7 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer, Vec<EpochMetrics>), F
         }
     };
     (run.config.epochs, run.config.threads) = (epochs, threads);
-    crate::spec::check_batch_memory(&run.config.layers, run.config.batch_size)
+    crate::spec::check_batch_memory(&run.config.layers, Some(run.config.batch_size))
         .map_err(Failure::input)?;
     if data.train.len < run.config.batch_size {
         let (len, batch) = (data.train.len, run.config.batch_size);

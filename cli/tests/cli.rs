@@ -216,6 +216,11 @@ fn layers_must_fit_the_data() {
         ],
         "--batch 60000 through layers 784,4096,10: more than 268435456 values",
     );
+    // The evaluation's batch of 1000 counts too: 1000 × 300 794 values.
+    assert_bad_input(
+        &["train", "--layers", "784,300000,10", "--test-limit", "10"],
+        "the evaluation's batch of 1000 images through layers 784,300000,10",
+    );
     for threads in ["100000", "18446744073709551615"] {
         assert_bad_input(
             &["train", "--threads", threads],
@@ -224,38 +229,39 @@ fn layers_must_fit_the_data() {
     }
 }
 
-/// Sizes within the cap that the system still cannot hold: one line and
-/// exit code 2, not an abort (784·300000 weights are 0.94 GB, Adam's two
-/// buffers as much again each).
+/// Sizes within the caps that the system still cannot hold: one line and
+/// exit code 2, not an abort (785·260000 weights and biases are 0.82 GB,
+/// Adam's two buffers as much again each; 1000 × 260 794 activations fit
+/// the evaluation's cap).
 #[cfg(target_os = "linux")]
 #[test]
 fn memory_the_system_refuses_is_one_line() {
     let args = [
         "train",
         "--layers",
-        "784,300000,10",
+        "784,260000,10",
         "--train-limit",
         "100",
         "--test-limit",
         "10",
     ];
     for (kib, expected) in [
-        (800_000, "model: layer 0's parameters cannot be allocated"),
+        (700_000, "model: layer 0's parameters cannot be allocated"),
         (
-            1_600_000,
+            1_300_000,
             "optimizer: cannot allocate the state of parameter 0",
         ),
     ] {
         let out = deepinit_in_kib(kib, &args);
         assert_one_error_line(&args, &out, expected);
     }
-    // Orthogonal initialization's f64 scratch (1.9 GB here), after the
+    // Orthogonal initialization's f64 scratch (1.6 GB here), after the
     // weights fit.
     let args = [&args[..], &["--init", "orthogonal"]].concat();
     assert_one_error_line(
         &args,
-        &deepinit_in_kib(2_500_000, &args),
-        "model: cannot initialize layer 0: orthogonal: cannot allocate its scratch of 235200000 values",
+        &deepinit_in_kib(2_000_000, &args),
+        "model: cannot initialize layer 0: orthogonal: cannot allocate its scratch of 203840000 values",
     );
 }
 
@@ -399,6 +405,18 @@ fn bad_checkpoints_exit_2() {
     assert_bad_input(
         &["train", "--resume", s(&truncated)],
         "truncated checkpoint",
+    );
+    // A dtype that would clear the screen and set the terminal's title is
+    // printed escaped.
+    let header = r#"{"layers.0.weight":{"dtype":"\u001b]0;t\u0007\u001b[2JF32","shape":[1],"data_offsets":[0,4]}}"#;
+    let mut crafted = (header.len() as u64).to_le_bytes().to_vec();
+    crafted.extend_from_slice(header.as_bytes());
+    crafted.extend_from_slice(&[0; 4]);
+    let escapes = dir.join("escapes.safetensors");
+    std::fs::write(&escapes, crafted).unwrap();
+    assert_bad_input(
+        &["eval", "--model", s(&escapes)],
+        r"\u{1b}]0;t\u{7}\u{1b}[2JF32",
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

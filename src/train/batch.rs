@@ -15,8 +15,9 @@ use crate::mat::MatRef;
 use crate::mlp::{Mlp, MlpError, Workspace};
 use crate::mnist::Dataset;
 
-/// Samples per evaluation batch.
-pub(super) const EVAL_BATCH: usize = 1000;
+/// Samples per evaluation batch (the last one may be smaller): evaluation
+/// holds the activations of this many rows through every layer.
+pub const EVAL_BATCH: usize = 1000;
 
 /// The generator of the initial weights: `seed_from_u64(seed)`.
 pub fn init_rng(seed: u64) -> Xoshiro256PlusPlus {

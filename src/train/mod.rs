@@ -20,7 +20,7 @@
 mod batch;
 mod trainer;
 
-pub use batch::{epoch_permutation, epoch_rng, evaluate, init_rng};
+pub use batch::{EVAL_BATCH, epoch_permutation, epoch_rng, evaluate, init_rng};
 pub use trainer::{TrainState, Trainer};
 
 use std::string::String;

@@ -118,5 +118,10 @@ pub fn assert_one_error_line(args: &[&str], out: &Output, expected: &str) {
         "{args:?}: {:?} lacks {expected:?}",
         lines[0]
     );
+    assert!(
+        !lines[0].chars().any(char::is_control),
+        "{args:?}: control characters in {:?}",
+        lines[0]
+    );
     assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
 }
