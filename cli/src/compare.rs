@@ -285,17 +285,53 @@ fn write_outputs(
 
 /// Creates the output directory (and its parents) and checks that files can
 /// be written in it, before any data is read or any network trained: a
-/// mistyped or read-only `--out` fails at once, not after the study. Returns
-/// the directories it made, the deepest first (for [`remove_made`]).
-fn prepare_out(out: &Path, given: bool) -> Result<Vec<PathBuf>, Failure> {
-    let fail = |what: String| {
-        let text = format!("--out {}: {what}", out.display());
-        if given {
-            Failure::input(text)
-        } else {
-            Failure::runtime(text)
+/// mistyped or read-only `--out` fails at once, not after the study.
+///
+/// A given `--out` may exist already. The default one, named after the
+/// second the study started, is made anew: when that name is taken (a
+/// study started in the same second) the next free `…-2`, `…-3` is used, so
+/// two studies never write into one directory. Returns the directory and
+/// those it made, the deepest first (for [`remove_made`]).
+fn prepare_out(out: &Path, given: bool) -> Result<(PathBuf, Vec<PathBuf>), Failure> {
+    if given {
+        return prepare_given_out(out).map(|made| (out.to_path_buf(), made));
+    }
+    let fail =
+        |dir: &Path, what: String| Failure::runtime(format!("--out {}: {what}", dir.display()));
+    let parent = out.parent().unwrap_or(Path::new("."));
+    let mut made: Vec<PathBuf> = parent
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    if let Err(e) = std::fs::create_dir_all(parent) {
+        remove_made(&made);
+        return Err(fail(parent, format!("cannot create the directory: {e}")));
+    }
+    let mut dir = out.to_path_buf();
+    for k in 2.. {
+        match std::fs::create_dir(&dir) {
+            Ok(()) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && k <= 1000 => {
+                dir = PathBuf::from(format!("{}-{k}", out.display()));
+            }
+            Err(e) => {
+                remove_made(&made);
+                return Err(fail(&dir, format!("cannot create the directory: {e}")));
+            }
         }
-    };
+    }
+    made.insert(0, dir.clone());
+    crate::probe_writable(&dir).map_err(|e| {
+        remove_made(&made);
+        fail(&dir, format!("cannot write files in it: {e}"))
+    })?;
+    Ok((dir, made))
+}
+
+/// [`prepare_out`] for a `--out` the user gave.
+fn prepare_given_out(out: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let fail = |what: String| Failure::input(format!("--out {}: {what}", out.display()));
     if out.exists() && !out.is_dir() {
         return Err(fail("exists and is not a directory".into()));
     }
@@ -378,8 +414,10 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
         crate::limits(m, "test-limit")?,
     );
     let given_out = given(m, "out");
-    let out = given_out.map_or_else(default_out, PathBuf::from);
-    let made = prepare_out(&out, given_out.is_some())?;
+    let (out, made) = prepare_out(
+        &given_out.map_or_else(default_out, PathBuf::from),
+        given_out.is_some(),
+    )?;
     // Whatever stops the study leaves nothing behind in directories it
     // made: the outputs written before a failing one go too, then the
     // directories (`remove_made` removes only empty ones).
@@ -453,4 +491,30 @@ fn run_study(
         })
         .collect();
     write_outputs(m, out, s, &results, &data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{prepare_out, remove_made};
+
+    /// Two studies started in the same second get directories of their own;
+    /// a given `--out` is used as it is, existing or not.
+    #[test]
+    fn default_output_directories_are_never_shared() {
+        let root = std::env::temp_dir().join(format!("deepinit-out-{}", std::process::id()));
+        let base = root.join("runs/compare-20261201-120000");
+        let (first, made) = prepare_out(&base, false).unwrap();
+        assert_eq!(first, base);
+        // The deepest first: the study's directory, runs/, then the root.
+        assert_eq!(made, [base.clone(), root.join("runs"), root.clone()]);
+        let (second, made2) = prepare_out(&base, false).unwrap();
+        assert_eq!(second, root.join("runs/compare-20261201-120000-2"));
+        assert_eq!(made2, std::slice::from_ref(&second));
+        let (third, _) = prepare_out(&base, false).unwrap();
+        assert_eq!(third, root.join("runs/compare-20261201-120000-3"));
+        let (given, made) = prepare_out(&base, true).unwrap();
+        assert_eq!((given, made), (base.clone(), vec![]));
+        remove_made(&[third, second, base, root.join("runs"), root.clone()]);
+        assert!(!root.exists());
+    }
 }

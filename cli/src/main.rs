@@ -165,6 +165,12 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
                 dir.display()
             )));
         }
+        if let Some(data) = data_file(m, file) {
+            return Err(Failure::input(format!(
+                "--{flag} {path} names a file of the data set in {} (writing it would destroy the data)",
+                data.display()
+            )));
+        }
         if *flag == "save" {
             deepinit::checkpoint::save_target(file)
                 .map_err(|e| Failure::input(format!("--save {e}")))?;
@@ -192,6 +198,29 @@ pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The data directory, when `file` is (or would become, once written) one of
+/// the files the data loader reads there: a name it accepts in that
+/// directory, or a link to one of its files.
+fn data_file(m: &ArgMatches, file: &Path) -> Option<std::path::PathBuf> {
+    let dir = data::data_dir(given(m, "data"));
+    let names = deepinit::mnist::file_names();
+    let same_dir = || match (std::fs::canonicalize(parent_dir(file)), dir.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let named = file
+        .file_name()
+        .is_some_and(|n| names.iter().any(|d| n == d.as_str()));
+    let linked = || {
+        let out = file.to_string_lossy();
+        names
+            .iter()
+            .map(|n| dir.join(n))
+            .any(|d| d.exists() && same_file(&out, &d.to_string_lossy()))
+    };
+    ((named && same_dir()) || linked()).then_some(dir)
 }
 
 /// Whether two paths name one file: when both exist, the same file (on Unix

@@ -624,6 +624,36 @@ fn output_paths_are_checked_before_any_work() {
         args.extend(data);
         assert_bad_input(&args, "cannot create the directory");
     }
+    // An output that names a file of the data set (any accepted spelling,
+    // present or not, or a link to one) would destroy the data: refused,
+    // and the file is left as it was.
+    let data_dir = dir.join("data");
+    std::fs::create_dir(&data_dir).unwrap();
+    let labels = data_dir.join("t10k-labels-idx1-ubyte.gz");
+    std::fs::write(&labels, b"labels").unwrap();
+    let link = dir.join("model.safetensors");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&labels, &link).unwrap();
+    for (sub, flag, out) in [
+        ("train", "--save", data_dir.join("train-images-idx3-ubyte")),
+        (
+            "train",
+            "--json",
+            data_dir.join("t10k-images.idx3-ubyte.gz"),
+        ),
+        ("train", "--json", labels.clone()),
+        ("eval", "--json", data_dir.join("SHA256SUMS")),
+        ("compare", "--json", dir.join("data/../data/SHA256SUMS")),
+        #[cfg(unix)]
+        ("train", "--save", link.clone()),
+    ] {
+        let mut args = vec![sub, flag, s(&out), "--data", s(&data_dir)];
+        if sub == "eval" {
+            args.extend(["--model", "/nonexistent.safetensors"]);
+        }
+        assert_bad_input(&args, "names a file of the data set in");
+    }
+    assert_eq!(std::fs::read(&labels).unwrap(), b"labels");
     // compare's --out: an existing file, or a directory under a file, is
     // refused before the (missing) data is looked at.
     let file = dir.join("file");

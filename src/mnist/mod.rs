@@ -234,6 +234,34 @@ pub fn load_mnist_test(
     load_split(dir, "t10k", options, options.image_size, sums.as_ref())
 }
 
+/// The names of every file the loader may read in a data directory: each of
+/// the four files in the four accepted spellings (`.gz` or raw, `-idx3-ubyte`
+/// or `.idx3-ubyte`), and `SHA256SUMS`. A program that writes into the data
+/// directory can refuse these names.
+///
+/// # Examples
+/// ```
+/// let names = deepinit::mnist::file_names();
+/// assert_eq!(names.len(), 17);
+/// assert!(names.iter().any(|n| n == "t10k-labels.idx1-ubyte.gz"));
+/// ```
+#[must_use]
+pub fn file_names() -> Vec<String> {
+    let files = [
+        ("train", "images", 3),
+        ("train", "labels", 1),
+        ("t10k", "images", 3),
+        ("t10k", "labels", 1),
+    ];
+    let mut names: Vec<String> = files
+        .iter()
+        .flat_map(|&(split, kind, rank)| candidates(Path::new(""), split, kind, rank))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    names.push("SHA256SUMS".into());
+    names
+}
+
 /// The accepted paths of one file, in the order they are tried.
 fn candidates(dir: &Path, split: &str, kind: &str, rank: u8) -> [PathBuf; 4] {
     let dash = format!("{split}-{kind}-idx{rank}-ubyte");
