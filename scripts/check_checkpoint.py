@@ -97,8 +97,14 @@ def main() -> int:
         digest = weights_sha256(tensors, layers)
         x = images[:n].reshape(n, -1).astype(np.float32) / np.float32(255)
         logits = forward(tensors, metadata, x)
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        print(f"check_checkpoint: cannot read the inputs: {e!r}", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - any failure to read the inputs is exit 2
+        # The safetensors reader raises its own error type; a binary file
+        # given as the report raises one that holds all its bytes: one line,
+        # cut short.
+        text = " ".join(f"{type(e).__name__}: {e}".split())
+        if len(text) > 300:
+            text = text[:300] + " …"
+        print(f"check_checkpoint: cannot read the inputs: {text}", file=sys.stderr)
         return 2
 
     if digest != report.get("weights_sha256"):

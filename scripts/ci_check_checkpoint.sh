@@ -30,3 +30,23 @@ if [ "$code" -ne 1 ]; then
     exit 1
 fi
 echo "check_checkpoint.py refuses a report of other weights: ok"
+# Unusable input is exit code 2 with one short line: a truncated checkpoint
+# (the safetensors reader's own error), and the checkpoint given as the
+# report (bytes that are not text).
+head -c 100 "$out/model.safetensors" > "$out/truncated.safetensors"
+for args in "$out/truncated.safetensors $out/eval.json" \
+            "$out/model.safetensors $out/model.safetensors"; do
+    set +e
+    # shellcheck disable=SC2086
+    "$PY" scripts/check_checkpoint.py $args 2> "$out/stderr"
+    code=$?
+    set -e
+    lines=$(wc -l < "$out/stderr")
+    bytes=$(wc -c < "$out/stderr")
+    if [ "$code" -ne 2 ] || [ "$lines" -ne 1 ] || [ "$bytes" -gt 400 ]; then
+        echo "check_checkpoint.py $args: exit $code, $lines lines, $bytes bytes on stderr:" >&2
+        head -c 2000 "$out/stderr" >&2
+        exit 1
+    fi
+done
+echo "check_checkpoint.py refuses unusable input with exit 2 and one line: ok"
