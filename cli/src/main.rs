@@ -10,13 +10,39 @@
 //! a run that fails (a diverging loss, a write that fails after training)
 //! exits with code 1.
 
-/// `println!` that ignores a closed stdout (e.g. `deepinit compare | head`)
-/// instead of panicking.
+/// `println!` that does not panic when stdout fails: a closed pipe (e.g.
+/// `deepinit compare | head`) is the reader's choice and ignored; any other
+/// failure (a full disk) is remembered, and the program then exits with
+/// code 1 ([`stdout_failure`]).
 macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        $crate::say_line(format_args!($($arg)*))
+    };
+}
+
+/// The first failure to write stdout other than a closed pipe.
+static STDOUT_FAILURE: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+
+/// Writes one line to stdout for [`say!`].
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if let Err(e) = writeln!(std::io::stdout(), "{line}")
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+        && let Ok(mut first) = STDOUT_FAILURE.lock()
+    {
+        first.get_or_insert(e);
+    }
+}
+
+/// The failure [`say_line`] remembered, or one of the final flush: the
+/// results did not reach stdout.
+fn stdout_failure() -> Option<Failure> {
+    use std::io::Write as _;
+    let flushed = std::io::stdout().flush().err();
+    let first = STDOUT_FAILURE.lock().ok().and_then(|mut f| f.take());
+    first
+        .or(flushed.filter(|e| e.kind() != std::io::ErrorKind::BrokenPipe))
+        .map(|e| Failure::runtime(format!("cannot write to standard output: {e}")))
 }
 
 mod args;
@@ -308,7 +334,7 @@ fn run() -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    match run().and_then(|()| stdout_failure().map_or(Ok(()), Err)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let line = one_line(&f.message);

@@ -385,3 +385,41 @@ fn zero_epochs_evaluate_the_initial_weights() {
     assert_ne!(field(&z, "weights_sha256"), field(&one, "weights_sha256"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Results that cannot reach stdout (a full disk) fail the run with exit
+/// code 1 and say why; a quiet run writes nothing there and succeeds.
+#[cfg(target_os = "linux")]
+#[test]
+fn results_that_cannot_be_written_fail_the_run() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let run = |quiet: bool| {
+        let mut args = vec!["train", "--layers", "784,16,10", "--epochs", "1"];
+        args.extend(["--train-limit", "1000", "--test-limit", "100"]);
+        if quiet {
+            args.push("--quiet");
+        }
+        std::process::Command::new(env!("CARGO_BIN_EXE_deepinit"))
+            .args(&args)
+            .env("DEEPINIT_DATA", DATA)
+            .stdout(full())
+            .output()
+            .unwrap()
+    };
+    let out = run(false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("deepinit: error: cannot write to standard output")),
+        "{stderr}"
+    );
+    let quiet = run(true);
+    assert_eq!(quiet.status.code(), Some(0), "{:?}", quiet.stderr);
+}
