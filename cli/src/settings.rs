@@ -49,10 +49,13 @@ fn optimizer(m: &ArgMatches, base: OptimizerConfig) -> Result<OptimizerConfig, F
             text("lr")
         )));
     }
-    if let Some(v) = momentum.filter(|v| *v < 0.0).or(wd.filter(|v| *v < 0.0)) {
-        return Err(Failure::input(format!(
-            "--momentum and --weight-decay must be ≥ 0, got {v}"
-        )));
+    for (id, value) in [("momentum", momentum), ("weight-decay", wd)] {
+        if value.is_some_and(|v| v < 0.0) {
+            return Err(Failure::input(format!(
+                "--{id} must be ≥ 0, got {}",
+                text(id)
+            )));
+        }
     }
     // The updates run in f32, which must hold each value.
     for (id, value) in [("lr", lr), ("momentum", momentum), ("weight-decay", wd)] {

@@ -177,14 +177,14 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer, Vec<EpochMetrics>), F
     }
     let trainer = match &resume {
         Some((path, ckpt)) => {
-            let state = ckpt
-                .to_train_state(&run.config)
-                .map_err(|e| Failure::input(format!("cannot resume from {path}: {e}")))?;
-            Trainer::resume(run.config.clone(), state)
+            let refused = |e: &dyn std::fmt::Display| {
+                Failure::input(format!("cannot resume from {path}: {e}"))
+            };
+            let state = ckpt.to_train_state(&run.config).map_err(|e| refused(&e))?;
+            Trainer::resume(run.config.clone(), state).map_err(|e| refused(&e))?
         }
-        None => Trainer::new(run.config.clone()),
-    }
-    .map_err(|e| Failure::input(e.to_string()))?;
+        None => Trainer::new(run.config.clone()).map_err(|e| Failure::input(e.to_string()))?,
+    };
     let history = match &resume {
         Some((_, ckpt)) => parse_history(ckpt)?,
         None => Vec::new(),

@@ -86,6 +86,15 @@ fn bad_flags_exit_2_with_one_line() {
     );
     assert_bad_input(&["train", "--threads", "0"], "--threads must be at least 1");
     assert_bad_input(&["train", "--momentum", "0.9"], "sgd only");
+    let sgd = ["train", "--optimizer", "sgd"];
+    assert_bad_input(
+        &[&sgd[..], &["--momentum", "-1"]].concat(),
+        "--momentum must be ≥ 0, got -1",
+    );
+    assert_bad_input(
+        &[&sgd[..], &["--momentum", "0.5", "--weight-decay", "-0.5"]].concat(),
+        "--weight-decay must be ≥ 0, got -0.5",
+    );
     assert_bad_input(&["compare", "--arch", "deep9"], "unknown --arch");
     assert_bad_input(
         &["compare", "--inits", "xavier-uniform,,he-normal"],
@@ -544,6 +553,14 @@ fn resume_refuses_another_run_position() {
     bad(
         again(),
         "taken 1 steps, but the epochs completed on this training set make 4",
+    );
+    edit("batch_size", Some("0"));
+    bad(
+        again(),
+        &format!(
+            "cannot resume from {}: batch_size must be at least 1",
+            s(&edited)
+        ),
     );
     // Without the image count and digest (a checkpoint from before they were
     // stored), the step count still tells 250 images (5 batches) from 200 (4).
