@@ -174,6 +174,32 @@ fn missing_file_lists_every_path_tried() {
     }
 }
 
+/// Something other than a file under an accepted name, with no file under
+/// the others, is named for what it is, not reported missing.
+#[cfg(unix)]
+#[test]
+fn a_directory_or_dangling_link_is_not_a_missing_file() {
+    let d = TempDir::new();
+    write_dataset(&d.0, 1, 28, 28);
+    let labels = d.0.join("t10k-labels-idx1-ubyte");
+    std::fs::remove_file(&labels).unwrap();
+    let dot = d.0.join("t10k-labels.idx1-ubyte");
+    std::os::unix::fs::symlink(d.0.join("absent"), &dot).unwrap();
+    std::fs::create_dir(&labels).unwrap();
+    let check = |path: &Path, what: &str| {
+        let e = load_mnist(&d.0).unwrap_err();
+        assert!(
+            matches!(&e, MnistError::NotAFile { path: p, what: w } if p == path && *w == what),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains(what), "{e}");
+    };
+    // The directory's name is tried before the link's.
+    check(&labels, "a directory, not a data file");
+    std::fs::remove_dir(&labels).unwrap();
+    check(&dot, "a symbolic link to nothing");
+}
+
 /// Replaces one file of a raw (style 1) dataset and returns the load error.
 fn corrupt(name: &str, bytes: Vec<u8>) -> (TempDir, MnistError) {
     let d = TempDir::new();

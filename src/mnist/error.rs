@@ -48,6 +48,14 @@ pub enum MnistError {
         /// Declared size in bytes.
         declared: usize,
     },
+    /// None of the accepted names is a file, but one names something else:
+    /// a directory, a FIFO, socket or device, or a symbolic link to nothing.
+    NotAFile {
+        /// The first such path, in the order the names are tried.
+        path: PathBuf,
+        /// What it is, e.g. `"a directory, not a data file"`.
+        what: &'static str,
+    },
     /// Valid IDX, but not what the MNIST format requires here (u8 images of
     /// rank 3, u8 labels of rank 1, the expected image size).
     Format {
@@ -117,8 +125,9 @@ impl fmt::Display for MnistError {
         match self {
             Self::MissingFile { tried } => {
                 write!(f, "file not found; tried:")?;
-                for p in tried {
-                    write!(f, " {}", p.display())?;
+                for (i, p) in tried.iter().enumerate() {
+                    let sep = if i == 0 { " " } else { ", " };
+                    write!(f, "{sep}{}", p.display())?;
                 }
                 Ok(())
             }
@@ -139,6 +148,7 @@ impl fmt::Display for MnistError {
                 path.display()
             ),
             Self::Format { path, detail } => write!(f, "{}: {detail}", path.display()),
+            Self::NotAFile { path, what } => write!(f, "{}: {what}", path.display()),
             Self::CountMismatch {
                 images_path,
                 images,

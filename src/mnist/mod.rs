@@ -199,7 +199,7 @@ pub fn load_mnist(dir: impl AsRef<Path>) -> Result<Mnist, MnistError> {
 ///
 /// # Errors
 /// A [`MnistError`] naming the file: missing (listing every path tried),
-/// unreadable, not IDX, larger than declared or than the limit, not u8 of
+/// something else under its name (a directory), unreadable, not IDX, larger than declared or than the limit, not u8 of
 /// the right rank/size, image/label counts differing, a label ≥ 10, or (with
 /// `verify_checksums`) a SHA-256 mismatch or missing entry.
 pub fn load_mnist_with(dir: impl AsRef<Path>, options: &MnistOptions) -> Result<Mnist, MnistError> {
@@ -276,12 +276,26 @@ fn candidates(dir: &Path, split: &str, kind: &str, rank: u8) -> [PathBuf; 4] {
 
 fn find(dir: &Path, split: &str, kind: &str, rank: u8) -> Result<PathBuf, MnistError> {
     let tried = candidates(dir, split, kind, rank);
-    match tried.iter().find(|p| p.is_file()) {
-        Some(p) => Ok(p.clone()),
-        None => Err(MnistError::MissingFile {
-            tried: tried.to_vec(),
-        }),
+    if let Some(p) = tried.iter().find(|p| p.is_file()) {
+        return Ok(p.clone());
     }
+    // Something that is no file under an accepted name is named as such,
+    // not as missing.
+    for p in &tried {
+        let what = match (std::fs::symlink_metadata(p), std::fs::metadata(p)) {
+            (Err(_), _) => continue,
+            (Ok(_), Ok(m)) if m.is_dir() => "a directory, not a data file",
+            (Ok(_), Ok(_)) => "not a regular file (a FIFO, socket or device)",
+            (Ok(_), Err(_)) => "a symbolic link to nothing",
+        };
+        return Err(MnistError::NotAFile {
+            path: p.clone(),
+            what,
+        });
+    }
+    Err(MnistError::MissingFile {
+        tried: tried.to_vec(),
+    })
 }
 
 /// Reads one u8 IDX file of the given rank; returns its data bytes and dims.
