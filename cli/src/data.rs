@@ -8,8 +8,9 @@ use crate::Failure;
 use deepinit::mnist::{Dataset, Mnist, MnistError, MnistOptions, load_mnist_test, load_mnist_with};
 use std::path::{Path, PathBuf};
 
-/// The data directory to use (an empty `$DEEPINIT_DATA` counts as not
-/// given; the program refuses an empty `--data` before it gets here).
+/// The data directory to use (an empty `--data` or `$DEEPINIT_DATA` counts
+/// as not given: clap takes an empty `--data` over the variable, which is
+/// therefore read again here).
 pub fn data_dir(given: Option<&String>) -> PathBuf {
     let env = std::env::var("DEEPINIT_DATA").ok();
     if let Some(dir) = [given.cloned(), env]

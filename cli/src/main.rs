@@ -323,16 +323,6 @@ fn run() -> Result<(), Failure> {
             });
         }
     };
-    // An empty `$DEEPINIT_DATA` counts as unset; an empty `--data` names
-    // no directory.
-    if let Some((_, sub)) = m.subcommand()
-        && sub.value_source("data") == Some(clap::parser::ValueSource::CommandLine)
-        && given(sub, "data").is_some_and(String::is_empty)
-    {
-        return Err(Failure::input(
-            "--data \"\" names no directory (leave --data out for the default)".into(),
-        ));
-    }
     match m.subcommand() {
         Some(("train", sub)) => train::main(sub),
         Some(("eval", sub)) => eval::main(sub),
