@@ -262,16 +262,24 @@ fn write_outputs(
     let lines: Vec<Line> = results
         .iter()
         .map(|r| Line {
-            label: r.label(),
+            // A diverged init has no curve (its mean is NaN): its legend
+            // entry says why.
+            label: match r.diverged() {
+                0 => r.label(),
+                k => format!("{} ({k}/{} NaN)", r.label(), r.runs.len()),
+            },
             accuracy: r.accuracy(),
         })
         .collect();
     let sizes: Vec<String> = s.layers.iter().map(usize::to_string).collect();
+    let seeds = match s.seeds.as_slice() {
+        [seed] => format!("seed {seed}"),
+        all => format!("mean of {} seeds", all.len()),
+    };
     let title = format!(
-        "MNIST {} ({}), test accuracy, mean of {} seed(s)",
+        "MNIST {} ({}), test accuracy, {seeds}",
         s.arch,
-        sizes.join("-"),
-        s.seeds.len()
+        sizes.join("-")
     );
     write(
         &out.join(plot),

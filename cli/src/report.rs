@@ -3,7 +3,7 @@
 
 use crate::compare::{InitResult, RunResult, Study};
 use crate::json::Json;
-use crate::spec::InitSpec;
+use crate::spec::{BiasSpec, InitSpec};
 use std::fmt::Write as _;
 
 fn pct(a: f64) -> String {
@@ -148,9 +148,19 @@ fn lesson(results: &[InitResult]) -> String {
             "N(0, 1) weights are about √fan_in times too large, so activations and gradients blow up layer by layer and the network learns worse",
         );
     }
-    if has(|i| matches!(i, InitSpec::Constant(_))) {
+    let constant = |bias| {
+        results
+            .iter()
+            .any(|r| matches!(r.init, InitSpec::Constant(_)) && r.bias == bias)
+    };
+    if constant(BiasSpec::Zeros) {
         sentences.push(
-            "a constant start keeps every hidden unit identical (with zero biases they never learn different features)",
+            "a constant start with zero biases keeps every hidden unit identical: they get the same gradients and never learn different features",
+        );
+    }
+    if constant(BiasSpec::Default) {
+        sentences.push(
+            "a constant start gives every hidden unit the same weights, and only the random biases tell the units apart",
         );
     }
     let xavier = has(|i| matches!(i, InitSpec::XavierUniform | InitSpec::XavierNormal));

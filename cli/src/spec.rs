@@ -156,14 +156,29 @@ impl InitSpec {
 /// √5 as `f32`, PyTorch's `a` of `nn.Linear`'s default initializer.
 const SQRT_5: f32 = 2.236_068;
 
+/// `v` as the shortest text that reads back to it: plain decimals from 10⁻⁴
+/// to 10⁶, exponent notation outside (`1e30`, not 31 digits).
+struct Short(f32);
+
+impl fmt::Display for Short {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0.abs();
+        if a != 0.0 && !(1e-4..1e6).contains(&a) {
+            write!(f, "{:e}", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
 impl fmt::Display for InitSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InitSpec::Normal(std) if *std == 1.0 => f.write_str("normal"),
-            InitSpec::Normal(std) => write!(f, "normal:{std}"),
-            InitSpec::Uniform(l, h) => write!(f, "uniform:{l}:{h}"),
-            InitSpec::Constant(v) => write!(f, "constant:{v}"),
-            InitSpec::TruncatedNormal(std) => write!(f, "truncated-normal:{std}"),
+        match *self {
+            InitSpec::Normal(1.0) => f.write_str("normal"),
+            InitSpec::Normal(std) => write!(f, "normal:{}", Short(std)),
+            InitSpec::Uniform(l, h) => write!(f, "uniform:{}:{}", Short(l), Short(h)),
+            InitSpec::Constant(v) => write!(f, "constant:{}", Short(v)),
+            InitSpec::TruncatedNormal(std) => write!(f, "truncated-normal:{}", Short(std)),
             InitSpec::XavierUniform => f.write_str("xavier-uniform"),
             InitSpec::XavierNormal => f.write_str("xavier-normal"),
             InitSpec::HeUniform => f.write_str("he-uniform"),
@@ -340,6 +355,20 @@ mod tests {
             let spec = InitSpec::parse(name).unwrap();
             assert_eq!(spec.to_string(), name);
             assert_eq!(InitSpec::parse(&spec.to_string()), Ok(spec));
+        }
+        // Very large and very small values are written with an exponent,
+        // and still read back to the same f32.
+        for (text, shown) in [
+            ("constant:1e30", "constant:1e30"),
+            ("constant:-0.00001", "constant:-1e-5"),
+            ("normal:1234567", "normal:1.234567e6"),
+            ("uniform:-3.4e38:0.0001", "uniform:-3.4e38:0.0001"),
+            ("constant:0", "constant:0"),
+            ("truncated-normal:1e-45", "truncated-normal:1e-45"),
+        ] {
+            let spec = InitSpec::parse(text).unwrap();
+            assert_eq!(spec.to_string(), shown);
+            assert_eq!(InitSpec::parse(shown), Ok(spec));
         }
     }
 

@@ -135,6 +135,12 @@ fn compare_writes_report_metrics_and_plot() {
     );
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(report.contains("| xavier-uniform |"), "{report}");
+    // The lesson's sentence on the constant start is the one of its biases.
+    assert!(
+        report.contains("constant start with zero biases keeps every hidden unit identical")
+            && !report.contains("only the random biases"),
+        "{report}"
+    );
     let metrics = std::fs::read_to_string(out_dir.join("metrics.json")).unwrap();
     assert_eq!(metrics, std::fs::read_to_string(json).unwrap());
     assert_eq!(
