@@ -24,7 +24,7 @@ pub struct Run {
 }
 
 fn float(m: &ArgMatches, id: &str) -> Result<Option<f64>, Failure> {
-    parse_given(m, id, |s| match s.parse::<f64>() {
+    parse_given(m, id, |s| match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         _ => Err(format!("--{id} must be a finite number, got {s:?}")),
     })

@@ -40,8 +40,12 @@ pub const INIT_NAMES: &str = "normal[:STD], uniform:LOW:HIGH, constant:V, xavier
 xavier-normal, he-uniform, he-normal, lecun-uniform, lecun-normal, truncated-normal:STD, orthogonal, default";
 
 fn number(text: &str, what: &str) -> Result<f32, String> {
-    match text.parse::<f32>() {
+    let trimmed = text.trim();
+    match trimmed.parse::<f32>() {
         Ok(v) if v.is_finite() => Ok(v),
+        _ if trimmed.parse::<f64>().is_ok_and(f64::is_finite) => Err(format!(
+            "{what} {trimmed} is beyond f32's range (at most about 3.4e38)"
+        )),
         _ => Err(format!("{what} must be a finite number, got {text:?}")),
     }
 }
@@ -391,6 +395,12 @@ mod tests {
         ] {
             assert!(InitSpec::parse(bad).is_err(), "{bad:?} accepted");
         }
+        assert_eq!(
+            InitSpec::parse("normal:1e39"),
+            Err("normal std 1e39 is beyond f32's range (at most about 3.4e38)".into())
+        );
+        // Spaces around a value do not matter, as in the other flags.
+        assert_eq!(InitSpec::parse("normal: 0.5"), Ok(InitSpec::Normal(0.5)));
     }
 
     #[test]

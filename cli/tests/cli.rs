@@ -56,6 +56,20 @@ fn bad_flags_exit_2_with_one_line() {
     assert_bad_input(&["train", "--optimizer", "rmsprop"], "unknown optimizer");
     assert_bad_input(&["train", "--lr", "0"], "--lr must be > 0");
     assert_bad_input(&["train", "--lr", "-0.1"], "--lr must be > 0");
+    // Spaces around a number are no error, as for the counts.
+    let spaced = deepinit(&[
+        "train",
+        "--lr",
+        " 0.01 ",
+        "--epochs",
+        " 0",
+        "--layers",
+        "784, 8,10",
+        "--test-limit",
+        "10",
+        "-q",
+    ]);
+    assert_eq!(spaced.code, 0, "{}", spaced.stderr);
     // Positive numbers that are 0 in the precision they are used in say so.
     assert_bad_input(
         &["train", "--lr", "1e-400"],
