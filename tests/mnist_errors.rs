@@ -276,6 +276,25 @@ fn count_mismatch_bad_label_and_wrong_type() {
             .contains("expected u8 labels of rank 1, found f32 of rank 1"),
         "{e}"
     );
+    // The type is checked before the length: an f32 file with a u8 file's
+    // bytes is named for its type, not as truncated (raw and gzip).
+    let (images, _) = split_files(12, 28, 28);
+    let mut f32_images = images.clone();
+    f32_images[2] = 0x0D;
+    let (_d, e) = corrupt("train-images-idx3-ubyte", f32_images.clone());
+    assert!(
+        matches!(&e, MnistError::Format { detail, .. }
+            if detail == "expected u8 images of rank 3, found f32 of rank 3"),
+        "{e}"
+    );
+    let d = TempDir::new();
+    write_dataset(&d.0, 1, 28, 28);
+    std::fs::remove_file(d.0.join("train-images-idx3-ubyte")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&f32_images).unwrap();
+    std::fs::write(d.0.join("train-images-idx3-ubyte.gz"), gz.finish().unwrap()).unwrap();
+    let e = load_mnist(&d.0).unwrap_err();
+    assert!(matches!(&e, MnistError::Format { .. }), "{e}");
 }
 
 #[test]

@@ -298,6 +298,25 @@ fn find(dir: &Path, split: &str, kind: &str, rank: u8) -> Result<PathBuf, MnistE
     })
 }
 
+/// The type and rank in the header of the IDX file at `path` (gzip or raw),
+/// if its header reads; the rest of the file is not looked at.
+fn peek_header(path: &Path) -> Option<(DataType, usize)> {
+    use std::io::Read;
+    let file = BufReader::new(File::open(path).ok()?);
+    let mut reader: std::boxed::Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        std::boxed::Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        std::boxed::Box::new(file)
+    };
+    let mut head = std::vec![0u8; 4];
+    reader.read_exact(&mut head).ok()?;
+    let len = crate::idx::header_len([head[0], head[1], head[2], head[3]]).ok()?;
+    head.resize(len, 0);
+    reader.read_exact(&mut head[4..]).ok()?;
+    let header = crate::idx::Header::parse(&head).ok()?;
+    Some((header.dtype(), header.rank()))
+}
+
 /// Reads one u8 IDX file of the given rank; returns its data bytes and dims.
 fn load_u8(
     path: &Path,
@@ -306,21 +325,27 @@ fn load_u8(
     options: &MnistOptions,
     sums: Option<&Sums>,
 ) -> Result<(Vec<u8>, [usize; 3]), MnistError> {
+    let unexpected = |dtype: DataType, found: usize| {
+        (dtype != DataType::U8 || found != rank).then(|| MnistError::Format {
+            path: path.to_path_buf(),
+            detail: format!(
+                "expected u8 {what} of rank {rank}, found {} of rank {found}",
+                dtype.name()
+            ),
+        })
+    };
+    // The header first: a file of another type (f32 images) is named as
+    // such, not as too short for the size its type would need.
+    if let Some(e) = peek_header(path).and_then(|(dtype, found)| unexpected(dtype, found)) {
+        return Err(e);
+    }
     let mut bytes = read_file(path, options, sums)?;
     let idx = Idx::parse(&bytes).map_err(|source| MnistError::Idx {
         path: path.to_path_buf(),
         source,
     })?;
-    if idx.dtype() != DataType::U8 || idx.rank() != rank {
-        let detail = format!(
-            "expected u8 {what} of rank {rank}, found {} of rank {}",
-            idx.dtype().name(),
-            idx.rank()
-        );
-        return Err(MnistError::Format {
-            path: path.to_path_buf(),
-            detail,
-        });
+    if let Some(e) = unexpected(idx.dtype(), idx.rank()) {
+        return Err(e);
     }
     let mut dims = [1; 3];
     for (d, v) in dims.iter_mut().zip(idx.dims()) {
