@@ -155,7 +155,14 @@ pub fn read_idx<R: Read>(mut reader: R, max_bytes: usize) -> Result<Vec<u8>, Rea
             .into());
         }
     }
-    if fill(&mut reader, &mut [0u8; 1])? != 0 {
+    // What follows the data: nothing, more bytes, or (gzip) a last check
+    // that fails or bytes that are not another member; the data itself was
+    // complete, which the message says.
+    let after = fill(&mut reader, &mut [0u8; 1]).map_err(|e| {
+        let text = std::format!("after the {declared} bytes the header declares: {e}");
+        ReadIdxError::Io(io::Error::new(e.kind(), text))
+    })?;
+    if after != 0 {
         return Err(ReadIdxError::TrailingData { declared });
     }
     Idx::parse(&buf)?;
@@ -168,7 +175,8 @@ pub fn read_idx<R: Read>(mut reader: R, max_bytes: usize) -> Result<Vec<u8>, Rea
 ///
 /// # Errors
 /// As [`read_idx`]; corrupt gzip data, and bytes after the last member that
-/// are not another member, are [`ReadIdxError::Io`].
+/// are not another member, are [`ReadIdxError::Io`] (after the declared
+/// data, its message says so).
 ///
 /// # Examples
 /// ```
