@@ -127,7 +127,7 @@ fn train_command() -> Command {
         .arg(Arg::new("nesterov").long("nesterov").action(ArgAction::SetTrue).help("SGD with Nesterov momentum"))
         .arg(opt("weight-decay", "W", "L2 weight decay [default: 0]"))
         .arg(opt("batch", "N", "Minibatch size [default: 100]"))
-        .arg(opt("epochs", "N", "Total epochs, counting those of a resumed run [default: 15]"))
+        .arg(opt("epochs", "N", "Total epochs, counting those of a resumed run; 0 evaluates (and saves) the initial weights [default: 15]"))
         .arg(opt("seed", "N", "Seed of the initial weights and the shuffles [default: 777]"))
         .arg(opt("save", "PATH", "Write a checkpoint (safetensors) after every epoch"))
         .arg(opt("resume", "PATH", "Continue the run saved in this checkpoint"))
@@ -159,7 +159,7 @@ fn compare_command() -> Command {
              [default: normal,constant:0.01/zeros,xavier-uniform,xavier-normal,he-uniform,he-normal]",
         ))
         .arg(opt("seeds", "LIST", "Seeds, one run each [default: 777,1,2]"))
-        .arg(opt("epochs", "N", "Epochs per run [default: 15]"))
+        .arg(opt("epochs", "N", "Epochs per run, at least 1 [default: 15]"))
         .arg(opt("jobs", "N", "Runs trained at once, sharing --threads among them [default: --threads, one thread each]").long_help(
             "Runs trained at once, --threads shared among them (at least one thread each). \
              By default one run per thread: two runs of one thread finish a study 1.4–2× \
