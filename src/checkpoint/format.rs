@@ -471,13 +471,10 @@ fn check_layout(
         pos = e.end;
     }
     // The offsets are checked against the file's length below, and a
-    // stream's against the bytes it delivers; both sums need
-    // `data_start + pos` (+ 1 for a stream's extra byte) to fit in a u64.
-    if data_start
-        .checked_add(pos)
-        .and_then(|end| end.checked_add(1))
-        .is_none()
-    {
+    // stream's against the bytes it delivers: both need `data_start + pos`
+    // to fit in a u64 (and then `pos + 1`, a stream's extra byte, does too:
+    // `data_start` ≥ 8).
+    if data_start.checked_add(pos).is_none() {
         return Err(CheckpointError::DataLayout {
             reason: std::format!(
                 "{pos} bytes of tensor data after a {data_start}-byte header pass the largest file size, 2⁶⁴ − 1 bytes"

@@ -199,9 +199,10 @@ pub fn load_mnist(dir: impl AsRef<Path>) -> Result<Mnist, MnistError> {
 ///
 /// # Errors
 /// A [`MnistError`] naming the file: missing (listing every path tried),
-/// something else under its name (a directory), unreadable, not IDX, larger than declared or than the limit, not u8 of
-/// the right rank/size, image/label counts differing, a label ≥ 10, or (with
-/// `verify_checksums`) a SHA-256 mismatch or missing entry.
+/// something else under its name (a directory), unreadable, not IDX, larger
+/// than declared or than the limit, not u8 of the right rank/size,
+/// image/label counts differing, a label ≥ 10, or (with `verify_checksums`)
+/// a SHA-256 mismatch or missing entry.
 pub fn load_mnist_with(dir: impl AsRef<Path>, options: &MnistOptions) -> Result<Mnist, MnistError> {
     let dir = dir.as_ref();
     let sums = if options.verify_checksums {
