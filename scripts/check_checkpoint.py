@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file
 
 
@@ -97,11 +97,12 @@ def main() -> int:
         digest = weights_sha256(tensors, layers)
         x = images[:n].reshape(n, -1).astype(np.float32) / np.float32(255)
         logits = forward(tensors, metadata, x)
-    except Exception as e:  # noqa: BLE001 - any failure to read the inputs is exit 2
+    except (OSError, ValueError, KeyError, TypeError, IndexError, struct.error, SafetensorError) as e:
         # The safetensors reader raises its own error type; a binary file
         # given as the report raises one that holds all its bytes: one line,
-        # cut short.
+        # cut short, without control characters.
         text = " ".join(f"{type(e).__name__}: {e}".split())
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
         if len(text) > 300:
             text = text[:300] + " …"
         print(f"check_checkpoint: cannot read the inputs: {text}", file=sys.stderr)

@@ -197,7 +197,10 @@ fn a_directory_or_dangling_link_is_not_a_missing_file() {
     // The directory's name is tried before the link's.
     check(&labels, "a directory, not a data file");
     std::fs::remove_dir(&labels).unwrap();
-    check(&dot, "a symbolic link to nothing");
+    check(
+        &dot,
+        "a symbolic link that cannot be followed (to nothing, or in a loop)",
+    );
 }
 
 /// Replaces one file of a raw (style 1) dataset and returns the load error.
@@ -295,6 +298,17 @@ fn count_mismatch_bad_label_and_wrong_type() {
     std::fs::write(d.0.join("train-images-idx3-ubyte.gz"), gz.finish().unwrap()).unwrap();
     let e = load_mnist(&d.0).unwrap_err();
     assert!(matches!(&e, MnistError::Format { .. }), "{e}");
+    // Checking digests, a changed file is a digest mismatch first.
+    let d = TempDir::new();
+    write_dataset(&d.0, 1, 28, 28);
+    write_sums(&d.0);
+    std::fs::write(d.0.join("train-images-idx3-ubyte"), f32_images).unwrap();
+    let verify = MnistOptions {
+        verify_checksums: true,
+        ..MnistOptions::default()
+    };
+    let e = load_mnist_with(&d.0, &verify).unwrap_err();
+    assert!(matches!(&e, MnistError::ChecksumMismatch { .. }), "{e}");
 }
 
 #[test]
@@ -332,8 +346,6 @@ fn checksums_pass_then_mismatch_then_missing() {
     latin1.extend_from_slice(b"  caf\xe9.txt\n");
     std::fs::write(d.0.join("SHA256SUMS"), latin1).unwrap();
     load_mnist_with(&d.0, &on).unwrap();
-    // A malformed line is no entry (as `sha256sum -c` skips it), not a
-    // mismatch against its garbage.
     // A second line for a file that names another digest fails it, before
     // or after the right one, as `sha256sum -c` fails it.
     let right = sums.lines().find(|l| l.contains("train-images")).unwrap();
@@ -351,6 +363,8 @@ fn checksums_pass_then_mismatch_then_missing() {
     // The same digest twice is no conflict.
     std::fs::write(d.0.join("SHA256SUMS"), format!("{right}\n{sums}")).unwrap();
     load_mnist_with(&d.0, &on).unwrap();
+    // A malformed line is no entry (as `sha256sum -c` skips it), not a
+    // mismatch against its garbage.
     let garbled = sums.replacen(&sums[..64], "zz", 1);
     std::fs::write(d.0.join("SHA256SUMS"), garbled).unwrap();
     let err = load_mnist_with(&d.0, &on).unwrap_err();

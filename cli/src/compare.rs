@@ -301,62 +301,54 @@ fn write_outputs(
 /// two studies never write into one directory. Returns the directory and
 /// those it made, the deepest first (for [`remove_made`]).
 fn prepare_out(out: &Path, given: bool) -> Result<(PathBuf, Vec<PathBuf>), Failure> {
-    if given {
-        return prepare_given_out(out).map(|made| (out.to_path_buf(), made));
+    let fail = |dir: &Path, what: String| {
+        let text = format!("--out {}: {what}", dir.display());
+        if given {
+            Failure::input(text)
+        } else {
+            Failure::runtime(text)
+        }
+    };
+    if given && out.exists() && !out.is_dir() {
+        return Err(fail(out, "exists and is not a directory".into()));
     }
-    let fail =
-        |dir: &Path, what: String| Failure::runtime(format!("--out {}: {what}", dir.display()));
-    let parent = out.parent().unwrap_or(Path::new("."));
-    let mut made: Vec<PathBuf> = parent
+    // The directory that may exist already: a given --out, or the default's
+    // parent (`runs/`).
+    let base = if given {
+        out
+    } else {
+        out.parent().unwrap_or(Path::new("."))
+    };
+    let mut made: Vec<PathBuf> = base
         .ancestors()
         .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
         .map(Path::to_path_buf)
         .collect();
-    if let Err(e) = std::fs::create_dir_all(parent) {
+    if let Err(e) = std::fs::create_dir_all(base) {
         remove_made(&made);
-        return Err(fail(parent, format!("cannot create the directory: {e}")));
+        return Err(fail(base, format!("cannot create the directory: {e}")));
     }
     let mut dir = out.to_path_buf();
-    for k in 2.. {
-        match std::fs::create_dir(&dir) {
-            Ok(()) => break,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && k <= 1000 => {
-                dir = PathBuf::from(format!("{}-{k}", out.display()));
-            }
-            Err(e) => {
-                remove_made(&made);
-                return Err(fail(&dir, format!("cannot create the directory: {e}")));
+    if !given {
+        for k in 2.. {
+            match std::fs::create_dir(&dir) {
+                Ok(()) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && k <= 1000 => {
+                    dir = PathBuf::from(format!("{}-{k}", out.display()));
+                }
+                Err(e) => {
+                    remove_made(&made);
+                    return Err(fail(&dir, format!("cannot create the directory: {e}")));
+                }
             }
         }
+        made.insert(0, dir.clone());
     }
-    made.insert(0, dir.clone());
     crate::probe_writable(&dir).map_err(|e| {
         remove_made(&made);
         fail(&dir, format!("cannot write files in it: {e}"))
     })?;
     Ok((dir, made))
-}
-
-/// [`prepare_out`] for a `--out` the user gave.
-fn prepare_given_out(out: &Path) -> Result<Vec<PathBuf>, Failure> {
-    let fail = |what: String| Failure::input(format!("--out {}: {what}", out.display()));
-    if out.exists() && !out.is_dir() {
-        return Err(fail("exists and is not a directory".into()));
-    }
-    let made: Vec<PathBuf> = out
-        .ancestors()
-        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
-        .map(Path::to_path_buf)
-        .collect();
-    std::fs::create_dir_all(out).map_err(|e| {
-        remove_made(&made);
-        fail(format!("cannot create the directory: {e}"))
-    })?;
-    crate::probe_writable(out).map_err(|e| {
-        remove_made(&made);
-        fail(format!("cannot write files in it: {e}"))
-    })?;
-    Ok(made)
 }
 
 /// Removes the directories [`prepare_out`] made, when the study cannot run:

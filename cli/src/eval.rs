@@ -16,13 +16,13 @@ pub fn main(m: &ArgMatches) -> Result<(), Failure> {
     let model = ckpt
         .to_mlp(None)
         .map_err(|e| Failure::input(format!("{path}: {e}")))?;
-    crate::spec::check_batch_memory(&model.sizes(), None)
-        .map_err(|e| Failure::input(format!("{path}: {e}")))?;
     let test = crate::data::load_test(
         m.get_flag("verify-data"),
         given(m, "data"),
         crate::limits(m, "test-limit")?,
     )?;
+    crate::spec::check_batch_memory(&model.sizes(), None, test.len)
+        .map_err(|e| Failure::input(format!("{path}: {e}")))?;
     let (inputs, classes) = (test.rows * test.cols, test.classes);
     if model.input_size() != inputs || model.output_size() != classes {
         return Err(Failure::input(format!(

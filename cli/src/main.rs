@@ -171,8 +171,9 @@ pub fn read_error(path: &str, e: &deepinit::checkpoint::CheckpointError) -> Fail
 /// are not directories and lie in an existing directory where files can be
 /// written (a probe file is created and removed), that an existing file
 /// can be opened for writing, that a `--save` target is one a checkpoint can
-/// replace (`deepinit::checkpoint::save_target`), and that no two flags name
-/// the same file. A typo in `--json`
+/// replace (`deepinit::checkpoint::save_target`), that none names a file of
+/// the data set (which writing it would destroy), and that no two flags
+/// name the same file. A typo in `--json`
 /// or `--save`, or a read-only directory, then costs nothing instead of a
 /// whole run.
 pub fn check_outputs(m: &ArgMatches, flags: &[&str]) -> Result<(), Failure> {
@@ -363,13 +364,14 @@ fn one_line(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{one_line, probe_writable};
+    use super::one_line;
 
     /// The write check makes a new file: a link planted at its name is
     /// neither written through nor followed.
     #[cfg(unix)]
     #[test]
     fn the_write_probe_never_writes_through_a_link() {
+        use super::probe_writable;
         let dir = std::env::temp_dir().join(format!("deepinit-probe-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         probe_writable(&dir).unwrap();

@@ -265,22 +265,32 @@ pub fn parse_count(text: &str, what: &str) -> Result<usize, String> {
 /// 4 GiB with their gradients and Adam's two buffers.
 const MAX_PARAMS: usize = 1 << 28;
 
-/// The most values a batch may hold across the layers (`--batch` × the sum
-/// of the sizes): 1 GiB of activations, about as much again for the
-/// backward pass.
+/// The most values a batch may hold across the layers (rows × the sum of
+/// the sizes): 1 GiB of activations, about as much again for the backward
+/// pass of a training batch.
 const MAX_BATCH_VALUES: usize = 1 << 28;
 
 /// Refuses `layers` whose activations for a batch would pass
 /// [`MAX_BATCH_VALUES`]: the larger of the training batch `train_batch`
-/// (none for `eval`) and the evaluation's [`EVAL_BATCH`] rows. The buffers
-/// would be allocated lazily and the system could end the run for memory in
-/// its first batch.
-pub fn check_batch_memory(layers: &[usize], train_batch: Option<usize>) -> Result<(), String> {
-    let (rows, what) = match train_batch {
-        Some(b) if b >= EVAL_BATCH => (b, format!("--batch {b}")),
+/// (none for `eval`) and the evaluation's batch, [`EVAL_BATCH`] rows or the
+/// `test_len` images of a smaller test set. The buffers would be allocated
+/// lazily and the system could end the run for memory in its first batch.
+pub fn check_batch_memory(
+    layers: &[usize],
+    train_batch: Option<usize>,
+    test_len: usize,
+) -> Result<(), String> {
+    let eval_rows = test_len.min(EVAL_BATCH);
+    let (rows, what, backward) = match train_batch {
+        Some(b) if b >= eval_rows => (
+            b,
+            format!("--batch {b}"),
+            ", as much again for the gradients",
+        ),
         _ => (
-            EVAL_BATCH,
-            format!("the evaluation's batch of {EVAL_BATCH} images"),
+            eval_rows,
+            format!("the evaluation's batch of {eval_rows} images"),
+            "",
         ),
     };
     let values = layers
@@ -290,7 +300,7 @@ pub fn check_batch_memory(layers: &[usize], train_batch: Option<usize>) -> Resul
     if values.is_none_or(|v| v > MAX_BATCH_VALUES) {
         let sizes: Vec<String> = layers.iter().map(usize::to_string).collect();
         return Err(format!(
-            "{what} through layers {}: more than {MAX_BATCH_VALUES} values per batch (2²⁸: 1 GiB of activations, as much again for the gradients)",
+            "{what} through layers {}: more than {MAX_BATCH_VALUES} values per batch (2²⁸: 1 GiB of activations{backward})",
             sizes.join(",")
         ));
     }
@@ -466,28 +476,35 @@ mod tests {
     }
 
     /// The activations of the larger of the training batch and the
-    /// evaluation's 1000 rows must fit in 2²⁸ values; `eval` has only the
-    /// latter.
+    /// evaluation's batch (1000 rows, or a smaller test set) must fit in
+    /// 2²⁸ values; `eval` has only the latter.
     #[test]
     fn batch_memory_counts_the_evaluation_batch_too() {
         // Σ sizes = 2²⁸ / 1000 rounds down to 268 435: at the limit, one more
         // over it.
         let fits = [784, 268_435 - 794, 10];
         let over = [784, 268_436 - 794, 10];
-        assert_eq!(check_batch_memory(&fits, Some(100)), Ok(()));
-        assert_eq!(check_batch_memory(&fits, None), Ok(()));
-        let err = check_batch_memory(&over, Some(100)).unwrap_err();
+        assert_eq!(check_batch_memory(&fits, Some(100), 10_000), Ok(()));
+        assert_eq!(check_batch_memory(&fits, None, 10_000), Ok(()));
+        let err = check_batch_memory(&over, Some(100), 10_000).unwrap_err();
+        assert_eq!(
+            err,
+            "the evaluation's batch of 1000 images through layers 784,267642,10: \
+             more than 268435456 values per batch (2²⁸: 1 GiB of activations)"
+        );
+        assert!(check_batch_memory(&over, None, 1000).is_err());
+        // A test set of 999 images is evaluated in one batch of 999 rows.
+        assert_eq!(check_batch_memory(&over, None, 999), Ok(()));
+        // A training batch above the evaluation's is the larger one.
+        let err = check_batch_memory(&[784, 10], Some(400_000), 10_000).unwrap_err();
         assert!(
-            err.starts_with("the evaluation's batch of 1000 images through layers 784,267642,10"),
+            err.starts_with("--batch 400000 through layers 784,10")
+                && err.ends_with("as much again for the gradients)"),
             "{err}"
         );
-        assert!(check_batch_memory(&over, None).is_err());
-        // A training batch above 1000 is the larger one.
-        let err = check_batch_memory(&[784, 10], Some(400_000)).unwrap_err();
-        assert!(
-            err.starts_with("--batch 400000 through layers 784,10"),
-            "{err}"
+        assert_eq!(
+            check_batch_memory(&[784, 10], Some(300_000), 10_000),
+            Ok(())
         );
-        assert_eq!(check_batch_memory(&[784, 10], Some(300_000)), Ok(()));
     }
 }

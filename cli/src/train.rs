@@ -167,8 +167,12 @@ fn prepare(m: &ArgMatches) -> Result<(Mnist, Run, Trainer, Vec<EpochMetrics>), F
         }
     };
     (run.config.epochs, run.config.threads) = (epochs, threads);
-    crate::spec::check_batch_memory(&run.config.layers, Some(run.config.batch_size))
-        .map_err(Failure::input)?;
+    crate::spec::check_batch_memory(
+        &run.config.layers,
+        Some(run.config.batch_size),
+        data.test.len,
+    )
+    .map_err(Failure::input)?;
     if data.train.len < run.config.batch_size {
         let (len, batch) = (data.train.len, run.config.batch_size);
         return Err(Failure::input(format!(

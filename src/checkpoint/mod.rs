@@ -86,7 +86,7 @@ impl Tensor {
 /// assert_eq!(back.tensor("layers.0.weight").unwrap().shape(), &[2, 3]);
 /// # Ok::<(), deepinit::checkpoint::CheckpointError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Checkpoint {
     tensors: Vec<Tensor>,
     /// Position of each tensor in `tensors`, by name: a model's checks look
@@ -97,6 +97,18 @@ pub struct Checkpoint {
     /// Tensors of a file that were not read (their dtypes hold no f32
     /// values): `(name, dtype)`.
     skipped: Vec<(String, String)>,
+}
+
+impl core::fmt::Debug for Checkpoint {
+    /// The tensors, metadata and skipped tensors (not the index, which only
+    /// repeats the tensors' names).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Checkpoint")
+            .field("tensors", &self.tensors)
+            .field("metadata", &self.metadata)
+            .field("skipped", &self.skipped)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Checkpoint {
@@ -223,20 +235,19 @@ impl Checkpoint {
         })?
     }
 
-    /// Writes the checkpoint to `path` atomically: into a new file
-    /// [`temp_path`] (`.<name>.<process id>.tmp`) in the same directory,
+    /// Writes the checkpoint to `path` atomically: into a new temporary
+    /// file `.<name>.<tag>.tmp` in the same directory (a tag of its own for
+    /// each save; never written through a file or link already there),
     /// `fsync`, then rename over `path` (and `fsync` the directory, best
     /// effort). If any step fails the temporary file is removed and a file
-    /// already at `path` is left as it was. A symbolic link at `path` is
-    /// followed: the file it points to is replaced, and the link stays.
+    /// already at `path` is left as it was; a process killed during the
+    /// save may leave its temporary file behind. A symbolic link at `path`
+    /// is followed: the file it points to is replaced, and the link stays.
     ///
     /// # Errors
     /// [`CheckpointError::Io`] naming the file that failed; also when `path`
     /// is neither a regular file nor absent (a directory, FIFO, socket or
-    /// device, which the rename would replace), or a link to none, and when
-    /// something is at the temporary path already (a save of this process
-    /// under way on another thread, a link: the save never writes through
-    /// it).
+    /// device, which the rename would replace), or a link to none.
     ///
     /// # Examples
     /// ```
@@ -336,39 +347,74 @@ fn read_stream(
     Ok(format::decode_data(layout, &data))
 }
 
-/// The temporary file [`Checkpoint::save`] writes before renaming it to
-/// `path`: `.<name>.<process id>.tmp` beside it, so that two programs saving
-/// to one path never write into the same temporary file.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let mut name = std::ffi::OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(std::format!(".{}.tmp", std::process::id()));
-    path.with_file_name(name)
+/// Creates the temporary file a save writes before renaming it over `path`:
+/// `.<name>.<tag>.tmp` beside it, new (`create_new`: never a file or link
+/// already there, which a link planted in a shared directory could use to
+/// have the save overwrite what it points to), under the first free name
+/// of `tags`. Each save has its own, so concurrent saves to one path never
+/// share one.
+fn create_temp(
+    path: &Path,
+    tags: impl IntoIterator<Item = u64>,
+) -> Result<(PathBuf, fs::File), CheckpointError> {
+    let mut base = std::ffi::OsString::from(".");
+    base.push(path.file_name().unwrap_or_default());
+    let mut taken = None;
+    for tag in tags {
+        let mut name = base.clone();
+        name.push(std::format!(".{tag:016x}.tmp"));
+        let tmp = path.with_file_name(name);
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => taken = Some((tmp, e)),
+            Err(source) => return Err(CheckpointError::Io { path: tmp, source }),
+        }
+    }
+    let (path, source) = taken.unwrap_or_else(|| {
+        let none = std::io::Error::new(std::io::ErrorKind::InvalidInput, "no name to try");
+        (path.into(), none)
+    });
+    Err(CheckpointError::Io { path, source })
+}
+
+/// Tags for [`create_temp`]: distinct within the process (a counter) and,
+/// very likely, across processes (the clock and the process id, where
+/// there is one: not on WASI), mixed so that they are hard to guess.
+fn temp_tags() -> impl Iterator<Item = u64> {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    #[cfg(not(target_os = "wasi"))]
+    let pid = u64::from(std::process::id());
+    #[cfg(target_os = "wasi")]
+    let pid = 0u64;
+    // SplitMix64's finalizer: every input bit moves every output bit.
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (0..64).map(move |_| {
+        let n = SAVES.fetch_add(1, Ordering::Relaxed);
+        mix(nanos ^ pid.rotate_left(32) ^ mix(n))
+    })
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
-    let tmp = temp_path(path);
-    // A new file or nothing: never through a file or link already there (a
-    // link planted in a shared directory would have the save overwrite
-    // what it points to).
-    let created = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp);
-    let written = created.and_then(|mut file| {
-        let written = file.write_all(bytes).and_then(|()| file.sync_all());
-        if written.is_err() {
-            // Ours to remove: this save created it.
-            let _ = fs::remove_file(&tmp);
-        }
-        written
-    });
-    if let Err(e) = written {
-        return Err(CheckpointError::Io {
-            path: tmp,
-            source: e,
-        });
+    let (tmp, mut file) = create_temp(path, temp_tags())?;
+    if let Err(source) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        drop(file);
+        // Ours to remove: this save created it.
+        let _ = fs::remove_file(&tmp);
+        return Err(CheckpointError::Io { path: tmp, source });
     }
+    drop(file);
     if let Err(e) = fs::rename(&tmp, path) {
         let _ = fs::remove_file(&tmp);
         return Err(CheckpointError::Io {
@@ -390,6 +436,44 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
 #[cfg(test)]
 mod tests {
     use super::{Checkpoint, ReadError, read_stream};
+
+    /// A name that is taken (here by a link planted to make the save
+    /// overwrite another file) is passed over, not written through or
+    /// removed; the tags differ from save to save.
+    #[cfg(unix)]
+    #[test]
+    fn the_temporary_file_is_always_new() {
+        use super::{create_temp, temp_tags};
+        use std::string::ToString;
+        let dir = std::env::temp_dir().join(std::format!("deepinit-temp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("model.safetensors");
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        let planted = dir.join(std::format!(".model.safetensors.{:016x}.tmp", 7));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let (tmp, file) = create_temp(&path, [7, 8]).unwrap();
+        drop(file);
+        assert_eq!(
+            tmp,
+            dir.join(std::format!(".model.safetensors.{:016x}.tmp", 8))
+        );
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert!(std::fs::symlink_metadata(&planted).unwrap().is_symlink());
+        // With every name taken the save fails, naming the last one tried.
+        let err = create_temp(&path, [7, 8]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(".model.safetensors.0000000000000008.tmp"),
+            "{err}"
+        );
+        let tags: std::vec::Vec<u64> = temp_tags().take(3).chain(temp_tags().take(3)).collect();
+        let mut unique = tags.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 6, "{tags:x?}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     /// The stream reader (no length up front) and the in-memory one agree
     /// on every cut and every flipped byte of a checkpoint: the same

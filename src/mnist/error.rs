@@ -49,7 +49,8 @@ pub enum MnistError {
         declared: usize,
     },
     /// None of the accepted names is a file, but one names something else:
-    /// a directory, a FIFO, socket or device, or a symbolic link to nothing.
+    /// a directory, a FIFO, socket or device, or a symbolic link that cannot
+    /// be followed.
     NotAFile {
         /// The first such path, in the order the names are tried.
         path: PathBuf,
