@@ -19,8 +19,8 @@
 //! step allocates nothing, the optimizer's update included (for up to
 //! [`crate::optim::STEP_PAIRS_INLINE`] parameter tensors), except that a
 //! step on more threads than any before starts the pool's workers it needs
-//! (`tests/step_allocations.rs` counts). Products with an operand full of exact zeros (the
-//! images, ReLU outputs, Δ after ReLU′) skip its zero terms
+//! (`tests/step_allocations.rs` counts). Products with an operand full of
+//! exact zeros (the images, ReLU outputs, Δ after ReLU′) skip its zero terms
 //! ([`crate::gemm::SkipZeros`]): each row's own zeros on the sparse path
 //! (x86-64 with AVX2 or AVX-512) when at most 2/3 of the operand is
 //! nonzero, else the terms that are zero across a GEMM tile. The same values, the same bits

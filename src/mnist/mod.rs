@@ -302,18 +302,13 @@ fn find(dir: &Path, split: &str, kind: &str, rank: u8) -> Result<PathBuf, MnistE
 /// The type and rank in the header of the IDX file at `path` (gzip or raw),
 /// if its header reads; the rest of the file is not looked at.
 fn peek_header(path: &Path) -> Option<(DataType, usize)> {
-    use std::io::Read;
-    let file = BufReader::new(File::open(path).ok()?);
-    let mut reader: std::boxed::Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
-        std::boxed::Box::new(flate2::read::MultiGzDecoder::new(file))
+    let mut file = BufReader::new(File::open(path).ok()?);
+    let head = if path.extension().is_some_and(|e| e == "gz") {
+        read::read_header(&mut flate2::read::MultiGzDecoder::new(file))
     } else {
-        std::boxed::Box::new(file)
-    };
-    let mut head = std::vec![0u8; 4];
-    reader.read_exact(&mut head).ok()?;
-    let len = crate::idx::header_len([head[0], head[1], head[2], head[3]]).ok()?;
-    head.resize(len, 0);
-    reader.read_exact(&mut head[4..]).ok()?;
+        read::read_header(&mut file)
+    }
+    .ok()?;
     let header = crate::idx::Header::parse(&head).ok()?;
     Some((header.dtype(), header.rank()))
 }

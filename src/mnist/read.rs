@@ -95,6 +95,33 @@ fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// Reads the header of an IDX file from `reader`: the magic number and the
+/// dimensions it announces, nothing after them. Its bytes parse with
+/// [`Header::parse`].
+pub(crate) fn read_header(reader: &mut impl Read) -> Result<Vec<u8>, ReadIdxError> {
+    let mut magic = [0u8; 4];
+    let got = fill(reader, &mut magic)?;
+    if got < 4 {
+        return Err(IdxError::Truncated {
+            expected: 4,
+            found: got,
+        }
+        .into());
+    }
+    let header_len = idx::header_len(magic)?;
+    let mut buf = std::vec![0u8; header_len];
+    buf[..4].copy_from_slice(&magic);
+    let got = 4 + fill(reader, &mut buf[4..])?;
+    if got < header_len {
+        return Err(IdxError::Truncated {
+            expected: header_len,
+            found: got,
+        }
+        .into());
+    }
+    Ok(buf)
+}
+
 /// Reads one complete IDX file (header + data, exactly as declared) from
 /// `reader` and validates it; returns its bytes (parse them with
 /// [`Idx::parse`], which cannot fail on them).
@@ -112,26 +139,7 @@ fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 /// # Ok::<(), deepinit::mnist::ReadIdxError>(())
 /// ```
 pub fn read_idx<R: Read>(mut reader: R, max_bytes: usize) -> Result<Vec<u8>, ReadIdxError> {
-    let mut magic = [0u8; 4];
-    let got = fill(&mut reader, &mut magic)?;
-    if got < 4 {
-        return Err(IdxError::Truncated {
-            expected: 4,
-            found: got,
-        }
-        .into());
-    }
-    let header_len = idx::header_len(magic)?;
-    let mut buf = std::vec![0u8; header_len];
-    buf[..4].copy_from_slice(&magic);
-    let got = 4 + fill(&mut reader, &mut buf[4..])?;
-    if got < header_len {
-        return Err(IdxError::Truncated {
-            expected: header_len,
-            found: got,
-        }
-        .into());
-    }
+    let mut buf = read_header(&mut reader)?;
     let declared = Header::parse(&buf)?.total_len();
     if declared > max_bytes {
         return Err(ReadIdxError::TooLarge {
