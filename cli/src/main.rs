@@ -349,17 +349,26 @@ fn main() -> ExitCode {
 /// `message` as one line that is safe to print on a terminal: line breaks
 /// become spaces, and other control characters (which may come from a file:
 /// a checkpoint's dtype or metadata) are escaped, so that a crafted file
-/// cannot move the cursor, clear the screen or set the window's title.
+/// cannot move the cursor, clear the screen or set the window's title. So
+/// are the marks and overrides of text direction, which would make the
+/// rest of the line read in another order than it is written.
 fn one_line(message: &str) -> String {
     let mut line = String::with_capacity(message.len());
     for c in message.chars() {
         match c {
             '\n' => line.push(' '),
-            c if c.is_control() => line.extend(c.escape_default()),
+            c if c.is_control() || reorders(c) => line.extend(c.escape_default()),
             c => line.push(c),
         }
     }
     line
+}
+
+/// The characters that set the direction of the text after them (the set
+/// rustc warns of in source, plus the three direction marks): U+061C, U+200E,
+/// U+200F, U+202A–U+202E, U+2066–U+2069.
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -395,5 +404,17 @@ mod tests {
             "dtype \\u{1b}]0;title\\u{7}\\u{1b}[2J\\tF32\\r next \\u{9b}31m"
         );
         assert_eq!(one_line("plain: ü, ≤, 2⁶⁴"), "plain: ü, ≤, 2⁶⁴");
+    }
+
+    #[test]
+    fn error_lines_do_not_reorder() {
+        // A name that would read "F32.json" with the override left raw.
+        let line = one_line("dtype \u{202e}nosj.23F\u{202c} and \u{2067}x\u{2069}\u{200f}\u{61c}");
+        assert_eq!(
+            line,
+            "dtype \\u{202e}nosj.23F\\u{202c} and \\u{2067}x\\u{2069}\\u{200f}\\u{61c}"
+        );
+        // Letters of right-to-left scripts stay as they are.
+        assert_eq!(one_line("שלום مرحبا"), "שלום مرحبا");
     }
 }
