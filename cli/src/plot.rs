@@ -1,16 +1,42 @@
-//! `accuracy.png`: test accuracy per epoch, one line per initializer, drawn by
-//! plotters into an RGB buffer and written as a PNG by hand (ISO/IEC 15948:
-//! signature, IHDR, one zlib IDAT of filter-0 scanlines, IEND, each chunk with
-//! its CRC-32), so no image crate enters the build. Labels use the DejaVu Sans
-//! font shipped in `assets/` (Bitstream Vera license, see
-//! `assets/DejaVuSans-LICENSE.txt`).
+//! `accuracy.png`: test accuracy per epoch, one line per initializer (and,
+//! below, the best of them on a closer range), drawn by plotters into an RGB
+//! buffer and written as a PNG by hand (ISO/IEC 15948: signature, IHDR, one
+//! zlib IDAT of filter-0 scanlines, IEND, each chunk with its CRC-32), so no
+//! image crate enters the build. Labels use the DejaVu Sans font shipped in
+//! `assets/` (Bitstream Vera license, see `assets/DejaVuSans-LICENSE.txt`).
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::io::Write;
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 const WIDTH: u32 = 960;
+/// Height of the panel of every curve on the full range.
 const HEIGHT: u32 = 600;
+/// Height of the panel below it that shows the best curves closer.
+const ZOOM_HEIGHT: u32 = 400;
+/// A curve is among the best when its final accuracy is within this much of
+/// the best final accuracy.
+const NEAR_BEST: f64 = 0.02;
+
+/// The curves' colours: the Okabe–Ito palette (told apart with every common
+/// kind of colour blindness) without its yellow, which is hard to see on
+/// white, and its black, the axes' colour; then plotters' 99 colours.
+const COLORS: [RGBColor; 6] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+];
+
+fn color(i: usize) -> RGBAColor {
+    match COLORS.get(i) {
+        Some(c) => c.to_rgba(),
+        None => Palette99::pick(i - COLORS.len()).to_rgba(),
+    }
+}
 
 /// One line of the plot: a label and the accuracy (in [0, 1]) after each epoch.
 pub struct Line {
@@ -21,46 +47,133 @@ pub struct Line {
 }
 
 /// Draws `lines` and returns the PNG bytes.
+///
+/// The upper panel shows every curve from the lowest accuracy's tenth to
+/// 100 %. Where the best curves lie close together (the lesson's good
+/// starts all end near 98 %, on an axis from 10 %), a lower panel shows
+/// those within two points of the best final accuracy on a range of their
+/// own, so that they can be told apart.
 pub fn accuracy_png(title: &str, lines: &[Line]) -> Result<Vec<u8>, String> {
     let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
-    let mut rgb = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
-    draw(&mut rgb, title, lines).map_err(|e| format!("cannot draw the plot: {e}"))?;
-    Ok(encode_png(&rgb, WIDTH, HEIGHT))
+    let full = Panel {
+        caption: title.to_string(),
+        shown: (0..lines.len()).collect(),
+        low: full_low(lines),
+        high: 100.0,
+    };
+    let zoom = zoom(lines, full.low);
+    let height = HEIGHT + zoom.as_ref().map_or(0, |_| ZOOM_HEIGHT);
+    let mut rgb = vec![0u8; WIDTH as usize * height as usize * 3];
+    draw(&mut rgb, height, lines, &full, zoom.as_ref())
+        .map_err(|e| format!("cannot draw the plot: {e}"))?;
+    Ok(encode_png(&rgb, WIDTH, height))
 }
 
-fn draw(rgb: &mut [u8], title: &str, lines: &[Line]) -> Result<(), Box<dyn std::error::Error>> {
-    let epochs = lines
-        .iter()
-        .map(|l| l.accuracy.len())
-        .max()
-        .unwrap_or(1)
-        .max(2);
+/// One chart: which lines it shows on which range of accuracy (in %).
+struct Panel {
+    caption: String,
+    shown: Vec<usize>,
+    low: f64,
+    high: f64,
+}
+
+/// The full panel's lower bound (%): the lowest finite accuracy's tenth,
+/// at most 90 %.
+fn full_low(lines: &[Line]) -> f64 {
     let lowest = lines
         .iter()
         .flat_map(|l| &l.accuracy)
         .copied()
         .filter(|a| a.is_finite())
         .fold(1.0, f64::min);
-    let y_min = ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9);
-    let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
+    ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9) * 100.0
+}
+
+/// The lower panel, if it shows something the full one does not: the
+/// curves (at least two, each finite at every epoch) whose final accuracy
+/// is within [`NEAR_BEST`] of the best, on the range of their values
+/// rounded out to half points, when that is under half the full range.
+fn zoom(lines: &[Line], full_low: f64) -> Option<Panel> {
+    let last = |l: &Line| l.accuracy.last().copied().filter(|a| a.is_finite());
+    let best = lines.iter().filter_map(last).fold(f64::NAN, f64::max);
+    let shown: Vec<usize> = (0..lines.len())
+        .filter(|&i| {
+            let l = &lines[i];
+            last(l).is_some_and(|a| a >= best - NEAR_BEST)
+                && l.accuracy.iter().all(|a| a.is_finite())
+        })
+        .collect();
+    if shown.len() < 2 {
+        return None;
+    }
+    let values = shown.iter().flat_map(|&i| &lines[i].accuracy);
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &a| {
+        (lo.min(a), hi.max(a))
+    });
+    let high = ((hi * 200.0).ceil() / 2.0).clamp(1.0, 100.0);
+    let low = ((lo * 200.0).floor() / 2.0).min(high - 1.0);
+    (high - low < (100.0 - full_low) / 2.0).then(|| Panel {
+        caption: format!(
+            "closer: the {} inits within {:.0} points of the best final accuracy",
+            shown.len(),
+            NEAR_BEST * 100.0
+        ),
+        shown,
+        low,
+        high,
+    })
+}
+
+fn draw(
+    rgb: &mut [u8],
+    height: u32,
+    lines: &[Line],
+    full: &Panel,
+    zoom: Option<&Panel>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = BitMapBackend::with_buffer(rgb, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
+    let (upper, lower) = root.split_vertically(HEIGHT);
+    draw_panel(&upper, lines, full, 24)?;
+    if let Some(zoom) = zoom {
+        draw_panel(&lower, lines, zoom, 18)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn draw_panel(
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    lines: &[Line],
+    panel: &Panel,
+    caption_size: u32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let epochs = lines
+        .iter()
+        .map(|l| l.accuracy.len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    // Whole points on the full range, tenths on a range of a few points.
+    let decimals = usize::from(panel.high - panel.low < 10.0);
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.caption, ("sans-serif", caption_size))
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(64)
-        .build_cartesian_2d(1.0..epochs as f64, y_min * 100.0..100.0)?;
+        .build_cartesian_2d(1.0..epochs as f64, panel.low..panel.high)?;
     chart
         .configure_mesh()
         .x_labels(epochs.min(16))
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_formatter(&|y| format!("{y:.decimals$}"))
         .x_desc("epoch")
         .y_desc("test accuracy (%)")
         .label_style(("sans-serif", 15))
         .draw()?;
-    for (i, line) in lines.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
+    for &i in &panel.shown {
+        let line = &lines[i];
+        let color = color(i);
         let points = line
             .accuracy
             .iter()
@@ -76,14 +189,14 @@ fn draw(rgb: &mut [u8], title: &str, lines: &[Line]) -> Result<(), Box<dyn std::
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
     }
+    let shown: Vec<&Line> = panel.shown.iter().map(|&i| &lines[i]).collect();
     chart
         .configure_series_labels()
-        .position(legend_position(lines, y_min * 100.0))
+        .position(legend_position(&shown, panel.low, panel.high))
         .label_font(("sans-serif", 15))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()?;
-    root.present()?;
     Ok(())
 }
 
@@ -92,12 +205,12 @@ fn draw(rgb: &mut [u8], title: &str, lines: &[Line]) -> Result<(), Box<dyn std::
 /// third of the height), the one holding the fewest accuracies, lower
 /// first on a tie. (The lesson's study has its good starts near the top and
 /// the constant one near the bottom: the middle is free.)
-fn legend_position(lines: &[Line], y_min: f64) -> SeriesLabelPosition {
+fn legend_position(lines: &[&Line], low: f64, high: f64) -> SeriesLabelPosition {
     let mut count = [0usize; 3];
     for line in lines {
         let half = line.accuracy.len() / 2;
         for &a in line.accuracy.iter().skip(half).filter(|a| a.is_finite()) {
-            let t = (a * 100.0 - y_min) / (100.0 - y_min);
+            let t = ((a * 100.0 - low) / (high - low)).max(0.0);
             count[((t * 3.0) as usize).min(2)] += 1;
         }
     }
@@ -195,54 +308,152 @@ mod tests {
 
     /// Pixels of `png` (drawn by [`accuracy_png`]) in the colour of line `i`.
     fn pixels_of_line(png: &[u8], i: usize) -> usize {
+        let (upper, lower) = pixels_of_line_by_panel(png, i);
+        upper + lower
+    }
+
+    fn line(accuracy: Vec<f64>) -> Line {
+        Line {
+            label: "he-normal".into(),
+            accuracy,
+        }
+    }
+
+    #[test]
+    fn the_legend_goes_where_the_fewest_points_are() {
+        // The lesson: good starts near 98 %, a constant one near 27 %, on
+        // an axis from 10 %: the middle third of the right half is free.
+        let (good, constant) = (
+            line(vec![0.96, 0.97, 0.98, 0.98]),
+            line(vec![0.19, 0.2, 0.27, 0.28]),
+        );
+        assert!(matches!(
+            legend_position(&[&good, &constant], 10.0, 100.0),
+            SeriesLabelPosition::MiddleRight
+        ));
+        // Every curve high: the lower right, as before.
+        let high = line(vec![0.9, 0.97, 0.98]);
+        assert!(matches!(
+            legend_position(&[&high], 90.0, 100.0),
+            SeriesLabelPosition::LowerRight
+        ));
+        // Curves low and in the middle: the upper right.
+        let (low, middle) = (line(vec![0.2, 0.3]), line(vec![0.5, 0.55]));
+        assert!(matches!(
+            legend_position(&[&low, &middle], 10.0, 100.0),
+            SeriesLabelPosition::UpperRight
+        ));
+        // On a zoomed range of 96–99 %, curves ending at 98.8 %: the
+        // lower right.
+        let top = line(vec![0.97, 0.985, 0.988, 0.988]);
+        assert!(matches!(
+            legend_position(&[&top, &top], 96.0, 99.0),
+            SeriesLabelPosition::LowerRight
+        ));
+    }
+
+    /// The lesson's six curves, as `compare` gives them (means of 3 seeds).
+    fn lesson() -> Vec<Line> {
+        vec![
+            line(vec![0.865, 0.898, 0.912, 0.945]),
+            line(vec![0.188, 0.205, 0.22, 0.274]),
+            line(vec![0.962, 0.971, 0.974, 0.9793]),
+            line(vec![0.960, 0.970, 0.975, 0.9790]),
+            line(vec![0.963, 0.972, 0.976, 0.9781]),
+            line(vec![0.961, 0.969, 0.973, 0.9772]),
+        ]
+    }
+
+    #[test]
+    fn the_best_curves_get_a_panel_of_their_own() {
+        let lines = lesson();
+        let zoom = zoom(&lines, full_low(&lines)).expect("a zoom on the four good starts");
+        assert_eq!(zoom.shown, [2, 3, 4, 5]);
+        // 96.0 % to 97.93 %, rounded out to half points.
+        assert_eq!((zoom.low, zoom.high), (96.0, 98.0));
+        assert!(
+            zoom.caption.contains("the 4 inits within 2 points"),
+            "{}",
+            zoom.caption
+        );
+        // The normal start (94.5 %) ends 3.4 points below the best: left out.
+        let mut close = lesson();
+        close[0].accuracy[3] = 0.96;
+        assert_eq!(zoom_of(&close), Some(vec![0, 2, 3, 4, 5]));
+        // A curve that is NaN anywhere is left out; so is a NaN final.
+        let mut nan = lesson();
+        nan[2].accuracy[1] = f64::NAN;
+        nan[3].accuracy[3] = f64::NAN;
+        assert_eq!(zoom_of(&nan), Some(vec![4, 5]));
+    }
+
+    fn zoom_of(lines: &[Line]) -> Option<Vec<usize>> {
+        zoom(lines, full_low(lines)).map(|z| z.shown)
+    }
+
+    #[test]
+    fn no_zoom_where_it_would_show_nothing_new() {
+        // One curve, or one good curve: nothing to tell apart.
+        assert_eq!(zoom_of(&lesson()[..1]), None);
+        assert_eq!(zoom_of(&lesson()[1..3]), None);
+        // Good curves that span more than half the full range already fill it.
+        let wide = [line(vec![0.2, 0.97]), line(vec![0.5, 0.98])];
+        assert_eq!(zoom_of(&wide), None);
+        // Nothing finite at all.
+        assert_eq!(zoom_of(&[line(vec![f64::NAN]), line(vec![])]), None);
+        // Two curves at 100 %: a range of one point below it.
+        let perfect = [line(vec![1.0, 1.0]), line(vec![1.0, 1.0])];
+        let z = zoom(&perfect, full_low(&perfect)).unwrap();
+        assert_eq!((z.low, z.high), (99.0, 100.0));
+    }
+
+    /// Height of a PNG, from its IHDR chunk.
+    fn height(png: &[u8]) -> u32 {
+        u32::from_be_bytes(chunks(png)[0].1[4..8].try_into().unwrap())
+    }
+
+    #[test]
+    fn the_zoom_panel_shows_the_best_curves() {
+        let png = accuracy_png("lesson", &lesson()).unwrap();
+        assert_eq!(height(&png), HEIGHT + ZOOM_HEIGHT);
+        // Each good curve is drawn in both panels; on the zoomed range its
+        // line is longer, so most of its pixels are in the lower panel.
+        for i in 2..6 {
+            let (upper, lower) = pixels_of_line_by_panel(&png, i);
+            assert!(
+                lower > upper,
+                "line {i}: {upper} pixels above, {lower} below"
+            );
+        }
+        // The constant start is not in the lower panel.
+        let (upper, lower) = pixels_of_line_by_panel(&png, 1);
+        assert!(upper > 100 && lower == 0, "{upper} above, {lower} below");
+        // Without a zoom, one panel.
+        let png = accuracy_png("two", &lesson()[1..3]).unwrap();
+        assert_eq!(height(&png), HEIGHT);
+    }
+
+    /// Pixels of `png` in the colour of line `i` in the upper panel and in
+    /// the lower one (none when there is no lower panel).
+    fn pixels_of_line_by_panel(png: &[u8], i: usize) -> (usize, usize) {
         let parts = chunks(png);
         let mut raw = Vec::new();
         flate2::read::ZlibDecoder::new(&parts[1].1[..])
             .read_to_end(&mut raw)
             .unwrap();
-        let c = Palette99::pick(i).to_rgba();
-        raw.chunks(WIDTH as usize * 3 + 1)
-            .flat_map(|r| r[1..].chunks(3))
-            .filter(|p| p == &[c.0, c.1, c.2])
-            .count()
-    }
-
-    #[test]
-    fn the_legend_goes_where_the_fewest_points_are() {
-        let line = |accuracy: Vec<f64>| Line {
-            label: String::new(),
-            accuracy,
+        let c = color(i);
+        let count = |rows: &[u8]| {
+            rows.chunks(WIDTH as usize * 3 + 1)
+                .flat_map(|r| r[1..].chunks(3))
+                .filter(|p| p == &[c.0, c.1, c.2])
+                .count()
         };
-        // The lesson: good starts near 98 %, a constant one near 27 %, on
-        // an axis from 10 %: the middle third of the right half is free.
-        let lesson = [
-            line(vec![0.96, 0.97, 0.98, 0.98]),
-            line(vec![0.19, 0.2, 0.27, 0.28]),
-        ];
-        assert!(matches!(
-            legend_position(&lesson, 10.0),
-            SeriesLabelPosition::MiddleRight
-        ));
-        // Every curve high: the lower right, as before.
-        let high = [line(vec![0.9, 0.97, 0.98])];
-        assert!(matches!(
-            legend_position(&high, 90.0),
-            SeriesLabelPosition::LowerRight
-        ));
-        // Curves low and in the middle: the upper right.
-        let low = [line(vec![0.2, 0.3]), line(vec![0.5, 0.55])];
-        assert!(matches!(
-            legend_position(&low, 10.0),
-            SeriesLabelPosition::UpperRight
-        ));
+        let (upper, lower) = raw.split_at(HEIGHT as usize * (WIDTH as usize * 3 + 1));
+        (count(upper), count(lower))
     }
 
     #[test]
     fn a_curve_of_one_epoch_is_drawn() {
-        let line = |accuracy: Vec<f64>| Line {
-            label: "he-normal".into(),
-            accuracy,
-        };
         // The legend's sample alone, then with the one point.
         let legend = pixels_of_line(&accuracy_png("t", &[line(vec![])]).unwrap(), 0);
         let drawn = pixels_of_line(&accuracy_png("t", &[line(vec![0.95])]).unwrap(), 0);
