@@ -78,6 +78,113 @@ fn canonical(precision: Precision, alpha: f32, a: &Buf, b: &Buf, beta: f32, c0: 
     c.entries()
 }
 
+/// One case: the operands' shapes, layouts and sparsity, α, β and the
+/// seed of the values.
+#[derive(Clone, Copy, Debug)]
+struct Case {
+    m: usize,
+    n: usize,
+    k: usize,
+    la: Layout,
+    lb: Layout,
+    lc: Layout,
+    dead: f32,
+    holes: f32,
+    alpha: f32,
+    beta: f32,
+    seed: u64,
+}
+
+/// Every hinted run of `case` (A or B hint, every kernel, 1–3 threads)
+/// against the canonical product and against the other runs of its family.
+fn check(case: Case) -> Result<(), TestCaseError> {
+    let Case {
+        m,
+        n,
+        k,
+        la,
+        lb,
+        lc,
+        dead,
+        holes,
+        alpha,
+        beta,
+        seed,
+    } = case;
+    let mut g = Gen(seed);
+    let a = sparse(m, k, false, la, dead, holes, &mut g);
+    let b = sparse(k, n, true, lb, dead, holes, &mut g);
+    let c0 = Buf::new(m, n, lc, f32::NAN, |i, j| {
+        if beta == 0.0 {
+            f32::NAN
+        } else {
+            0.25 * (i as f32 - j as f32)
+        }
+    });
+    for precision in [Precision::Fast, Precision::Portable] {
+        let canon = canonical(precision, alpha, &a, &b, beta, &c0);
+        let unfused = canonical(Precision::Portable, alpha, &a, &b, beta, &c0);
+        // One set of bits per family: fused (the canonical fast order)
+        // or not.
+        let mut family: [Option<Vec<u32>>; 2] = [None, None];
+        for kernel in kernels() {
+            // The portable kernel fuses only where the target has an
+            // FMA (wide's mul_add): its unhinted run says which.
+            let plain = GemmConfig::default()
+                .with_kernel(kernel)
+                .with_precision(precision)
+                .with_threads(1);
+            let dense = bits(&run(&plain, alpha, &a, &b, beta, &c0));
+            let fused = dense == bits(&canon);
+            prop_assert!(
+                fused || (kernel == Kernel::Portable && dense == bits(&unfused)),
+                "unhinted {:?} {:?} not canonical",
+                kernel,
+                precision
+            );
+            let expect = if fused { &canon } else { &unfused };
+            for threads in [1, 2, 3] {
+                for skip in [SkipZeros::A, SkipZeros::B] {
+                    let config = GemmConfig::default()
+                        .with_kernel(kernel)
+                        .with_precision(precision)
+                        .with_threads(threads)
+                        .with_skip_zeros(skip);
+                    let got = run(&config, alpha, &a, &b, beta, &c0);
+                    for (t, (&x, &y)) in got.iter().zip(expect).enumerate() {
+                        prop_assert!(
+                            x.to_bits() == y.to_bits() || (x == 0.0 && y == 0.0),
+                            "C[{}] = {} against {} ({:?}, {:?}, {} threads, {:?})",
+                            t,
+                            x,
+                            y,
+                            kernel,
+                            precision,
+                            threads,
+                            skip
+                        );
+                    }
+                    // Kernels of one family agree bit for bit whatever
+                    // the tiles and threads.
+                    match &family[usize::from(fused)] {
+                        None => family[usize::from(fused)] = Some(bits(&got)),
+                        Some(f) => prop_assert_eq!(
+                            f,
+                            &bits(&got),
+                            "{:?} {:?} {} threads {:?}",
+                            kernel,
+                            precision,
+                            threads,
+                            skip
+                        ),
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -98,52 +205,33 @@ proptest! {
         seed in any::<u64>(),
     ) {
         prop_assume!(m * n * k > 64 * 64 * 64);
-        let mut g = Gen(seed);
-        let a = sparse(m, k, false, la, dead, holes, &mut g);
-        let b = sparse(k, n, true, lb, dead, holes, &mut g);
-        let c0 = Buf::new(m, n, lc, f32::NAN, |i, j| {
-            if beta == 0.0 { f32::NAN } else { 0.25 * (i as f32 - j as f32) }
-        });
-        for precision in [Precision::Fast, Precision::Portable] {
-            let canon = canonical(precision, alpha, &a, &b, beta, &c0);
-            let unfused = canonical(Precision::Portable, alpha, &a, &b, beta, &c0);
-            // One set of bits per family: fused (the canonical fast order)
-            // or not.
-            let mut family: [Option<Vec<u32>>; 2] = [None, None];
-            for kernel in kernels() {
-                // The portable kernel fuses only where the target has an
-                // FMA (wide's mul_add): its unhinted run says which.
-                let plain = GemmConfig::default().with_kernel(kernel).with_precision(precision).with_threads(1);
-                let dense = bits(&run(&plain, alpha, &a, &b, beta, &c0));
-                let fused = dense == bits(&canon);
-                prop_assert!(
-                    fused || (kernel == Kernel::Portable && dense == bits(&unfused)),
-                    "unhinted {:?} {:?} not canonical", kernel, precision
-                );
-                let expect = if fused { &canon } else { &unfused };
-                for threads in [1, 2, 3] {
-                    for skip in [SkipZeros::A, SkipZeros::B] {
-                        let config = GemmConfig::default().with_kernel(kernel).with_precision(precision).with_threads(threads).with_skip_zeros(skip);
-                        let got = run(&config, alpha, &a, &b, beta, &c0);
-                        for (t, (&x, &y)) in got.iter().zip(expect).enumerate() {
-                            prop_assert!(
-                                x.to_bits() == y.to_bits() || (x == 0.0 && y == 0.0),
-                                "C[{}] = {} against {} ({:?}, {:?}, {} threads, {:?})",
-                                t, x, y, kernel, precision, threads, skip
-                            );
-                        }
-                        // Kernels of one family agree bit for bit whatever
-                        // the tiles and threads.
-                        match &family[usize::from(fused)] {
-                            None => family[usize::from(fused)] = Some(bits(&got)),
-                            Some(f) => prop_assert_eq!(
-                                f, &bits(&got),
-                                "{:?} {:?} {} threads {:?}", kernel, precision, threads, skip
-                            ),
-                        }
-                    }
-                }
-            }
+        check(Case { m, n, k, la, lb, lc, dead, holes, alpha, beta, seed })?;
+    }
+}
+
+/// The shapes above seldom reach the 2²¹ multiply-adds a second thread
+/// needs (one case in 80): these do, in row bands (2 and 3 of them) and in
+/// column bands, with k across KC, so that the threaded hinted paths are
+/// checked on every run.
+#[test]
+fn hinted_products_split_over_threads() {
+    let shapes = [(96, 96, 600), (200, 160, 300), (64, 256, 300)];
+    for (i, (m, n, k)) in shapes.into_iter().enumerate() {
+        let case = Case {
+            m,
+            n,
+            k,
+            la: [Layout::RowMajor, Layout::ColGap(1), Layout::ColMajor][i],
+            lb: [Layout::ColMajor, Layout::RowGap(2), Layout::RowMajor][i],
+            lc: [Layout::RowGap(1), Layout::RowMajor, Layout::ColMajor][i],
+            dead: 0.5,
+            holes: 0.5,
+            alpha: -0.5,
+            beta: [0.0, 1.0, -0.5][i],
+            seed: 0x5eed + i as u64,
+        };
+        if let Err(e) = check(case) {
+            panic!("{case:?}: {e}");
         }
     }
 }
@@ -154,7 +242,10 @@ proptest! {
 /// thread count (without fusing, the sum is +0 either way).
 #[test]
 fn a_zero_sum_comes_out_positive() {
-    let (m, k, n) = (64, 70, 64);
+    // m·n·k above 2·2²¹, so that two threads split the product; k within
+    // one block of KC = 256 terms (a second block's partial sum, +0, would
+    // turn the −0 into +0).
+    let (m, k, n) = (136, 250, 128);
     let mut a = vec![0.0f32; m * k];
     let mut b = vec![-1.0f32; k * n];
     a[0] = 1e-30;
