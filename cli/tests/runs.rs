@@ -14,9 +14,10 @@ fn a_small_run_learns_and_is_deterministic() {
     let b = train(&dir, "b", &["--epochs", "2", "--seed", "3"]);
     let c = train(&dir, "c", &["--epochs", "2", "--seed", "4"]);
     let accuracy: f64 = field(&a, "test_accuracy").parse().unwrap();
-    // Chance is 10 %; its standard error on 500 images is 1.3 %. Two epochs
-    // on 2000 images reach far more (about 85 % measured).
-    assert!(accuracy > 0.6, "accuracy {accuracy}");
+    // Chance is 10 % (standard error 1.3 % on 500 images). Two epochs on
+    // 2000 images reached 72.4 % on average over seeds 1–12, with a standard
+    // deviation of 2.7 points (68.2–77.0 %): the bound is 5 of them below.
+    assert!(accuracy > 0.724 - 5.0 * 0.027, "accuracy {accuracy}");
     assert_eq!(field(&a, "weights_sha256").len(), 64);
     assert_eq!(field(&a, "weights_sha256"), field(&b, "weights_sha256"));
     assert_ne!(field(&a, "weights_sha256"), field(&c, "weights_sha256"));
@@ -250,8 +251,12 @@ fn compare_that_fails_to_write_leaves_nothing() {
     let out_dir = dir.join("new/out");
     let blocker = {
         let report = out_dir.join("report.md");
+        // The study makes --out at once and writes report.md after loading
+        // the data and training; the deadline only bounds a machine so
+        // loaded that the program has not even started.
         std::thread::spawn(move || {
-            for _ in 0..20_000 {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            while std::time::Instant::now() < deadline {
                 if std::fs::create_dir(&report).is_ok() {
                     return true;
                 }
