@@ -463,3 +463,54 @@ fn kernel_names_round_trip() {
     assert_eq!(Kernel::from_name("sse"), None);
     assert!(Kernel::best().is_supported() && Kernel::selected().is_supported());
 }
+
+/// `DEEPINIT_KERNEL` picks the kernel (and with it the x86 ReLU and Adam
+/// code): a supported name, spaces trimmed, wins; an unknown or
+/// unsupported one, or none, leaves the fastest. Each case runs in a child
+/// process: the choice is cached, and tests must not set their own
+/// environment.
+#[cfg(feature = "std")]
+#[test]
+#[cfg_attr(target_os = "wasi", ignore = "WASI has no child processes")]
+fn deepinit_kernel_picks_the_kernel() {
+    let best = Kernel::best();
+    let or_best = |k: Kernel| if k.is_supported() { k } else { best };
+    let cases = [
+        (Some("portable"), Kernel::Portable),
+        (Some(" avx2\n"), or_best(Kernel::Avx2)),
+        (Some("avx512"), or_best(Kernel::Avx512)),
+        (Some("AVX2"), best),
+        (Some("fastest"), best),
+        (Some(""), best),
+        (None, best),
+    ];
+    for (value, expected) in cases {
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args([
+            "--exact",
+            "child_sees_the_selected_kernel",
+            "--ignored",
+            "--test-threads=1",
+        ]);
+        cmd.env("DEEPINIT_TEST_EXPECT_KERNEL", format!("{expected:?}"));
+        match value {
+            Some(v) => cmd.env("DEEPINIT_KERNEL", v),
+            None => cmd.env_remove("DEEPINIT_KERNEL"),
+        };
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "DEEPINIT_KERNEL={value:?}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[cfg(feature = "std")]
+#[test]
+#[ignore = "run by deepinit_kernel_picks_the_kernel in a child process"]
+fn child_sees_the_selected_kernel() {
+    let expect = std::env::var("DEEPINIT_TEST_EXPECT_KERNEL").unwrap();
+    assert_eq!(format!("{:?}", Kernel::selected()), expect);
+}

@@ -231,6 +231,8 @@ mod tests {
     fn avx512_matches_portable_bits() {
         if Kernel::Avx512.is_supported() {
             check(adam_avx512, 16);
+        } else {
+            eprintln!("skipped: this CPU lacks AVX-512");
         }
     }
 
@@ -238,6 +240,8 @@ mod tests {
     fn avx_matches_portable_bits() {
         if Kernel::Avx2.is_supported() {
             check(adam_avx, 8);
+        } else {
+            eprintln!("skipped: this CPU lacks AVX2 and FMA");
         }
     }
 }
