@@ -152,13 +152,20 @@ fn tails_and_positions_give_identical_bits() {
     // The same value must give the same bits whether it lands in a vector lane
     // or in the padded tail, for every slice length 0..=17.
     let base: Vec<f32> = (0..17).map(|i| (i as f32 - 8.3) * 1.7).collect();
-    let mut full = base.clone();
-    sigmoid(&mut full);
-    for n in 0..=base.len() {
-        for start in 0..n.min(3) {
-            let mut part = base[start..n].to_vec();
-            sigmoid(&mut part);
-            assert_eq!(part, full[start..n], "len {n}, start {start}");
+    let kernels: [(&str, fn(&mut [f32])); 2] = [("sigmoid", sigmoid), ("tanh", tanh)];
+    for (name, f) in kernels {
+        let mut full = base.clone();
+        f(&mut full);
+        for n in 0..=base.len() {
+            for start in 0..n.min(3) {
+                let mut part = base[start..n].to_vec();
+                f(&mut part);
+                let same = part
+                    .iter()
+                    .zip(&full[start..n])
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "{name}: len {n}, start {start}");
+            }
         }
     }
 }

@@ -126,7 +126,8 @@ fn pytorch_and_keras_table() {
             Fans::new(4, 4),
             normal(1.0),
         ),
-        // Keras divides by max(1, fan): the fan of GeoAvg(1, 1) is 1.
+        // fan_in = 1: variance 4, std 2. (Keras's max(1, fan) never binds
+        // here: fans are whole and nonzero.)
         (
             "variance_scaling 4 in normal",
             Init::variance_scaling(4.0, FanMode::In, Distribution::Normal),
