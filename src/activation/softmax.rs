@@ -9,10 +9,12 @@
 //! ∂loss/∂xᵢ       = softmax(x)ᵢ − [i = ℓ]
 //! ```
 //!
-//! Subtracting the row maximum makes every exponent ≤ 0, so nothing
-//! overflows and the largest term is exactly 1 (s ≥ 1, ln s ≥ 0): the loss is
-//! finite for any finite logits (Goodfellow, Bengio and Courville, *Deep
-//! Learning*, 2016, §4.1 and §6.2.2.3). Rows narrower than 16 (e.g. the 10
+//! Subtracting the row maximum makes every exponent ≤ 0, so no exponential
+//! overflows and the largest term is exactly 1 (s ≥ 1, ln s ≥ 0): the loss
+//! and log-softmax are finite for finite logits whose row spans less than
+//! `f32::MAX` (Goodfellow, Bengio and Courville, *Deep Learning*, 2016, §4.1
+//! and §6.2.2.3). A wider row, such as `[f32::MAX, −f32::MAX]`, has values
+//! beyond f32's range: `xᵢ − m` rounds to −∞, as the exact result would. Rows narrower than 16 (e.g. the 10
 //! MNIST classes) are shifted by their maxima first and exponentiated in one
 //! pass over the whole buffer, so no vector lanes are wasted on row tails. Rows containing NaN give NaN; rows
 //! containing +∞ or only −∞ give NaN (∞ − ∞).
@@ -116,7 +118,9 @@ pub fn softmax(x: &mut [f32], cols: usize) {
 /// Row-wise log-softmax of the row-major matrix `x` with `cols` columns, in
 /// place: `x[r][i] ← (x[r][i] − m) − ln Σⱼ e^(x[r][j] − m)`.
 ///
-/// Finite for all finite inputs (no `ln 0`), unlike `ln(softmax(x))`.
+/// Finite for finite inputs (no `ln 0`, unlike `ln(softmax(x))`), except
+/// where the exact value is below `−f32::MAX`: in a row that spans more than
+/// `f32::MAX` (`[f32::MAX, −f32::MAX]` gives `[0, −∞]`).
 ///
 /// # Panics
 /// If `cols == 0` or `x.len()` is not a multiple of `cols`.

@@ -10,7 +10,10 @@
 //!   rows are chosen by selection sampling (Knuth, TAOCP vol. 2, Algorithm S):
 //!   row r is chosen with probability (k − chosen)/(rows − r), which needs no
 //!   memory. k is computed in f32 (⌈fl(sparsity · rows)⌉), so sparsity 0.1 of
-//!   10 rows zeroes exactly 1.
+//!   10 rows zeroes exactly 1. PyTorch computes it in f64 from a Python
+//!   float, so where the f64 product lies just above a whole number k is one
+//!   less here (sparsity 0.3 of 10 rows: 3 zeros here, ⌈3.0000000000000004⌉
+//!   = 4 in PyTorch).
 
 use super::{Fans, InitError};
 use crate::rng;

@@ -11,7 +11,7 @@
 //!   z ~ U(α, β), keep with probability exp((α² − z²)/2).
 //! - α > 0 otherwise: propose z = α + E/λ, E ~ Exp(1), with
 //!   λ = (α + √(α² + 4))/2; reject z > β, keep with probability
-//!   exp(−(z − λ)²/2). Far tails such as [8σ, 9σ] accept about 9 proposals in 10.
+//!   exp(−(z − λ)²/2). Far tails such as [8σ, 9σ] accept about 99 proposals in 100.
 //! - β < 0: the mirror image of the case α > 0.
 //!
 //! Every case accepts a proposal with probability bounded away from 0, so the

@@ -20,8 +20,9 @@
 //! to zero below 2⁻¹⁰⁰ so the update never computes with (50× slower)
 //! subnormal numbers, as long as `ε√(1 − β₂ᵗ)` is at least 2⁻³² (from the
 //! first step with the default ε = 10⁻⁸ and β₂ = 0.999): a flushed first
-//! moment changes an update by less than `lr·2⁻⁶⁸`, a flushed second moment
-//! its denominator by less than 2⁻¹⁸ of itself. With a smaller ε (ε = 0 is
+//! moment changes an update by less than `lr·2⁻⁶⁸·√(1 − β₂ᵗ)/(1 − β₁ᵗ)`
+//! (at most `lr·2⁻⁶⁸` with the default betas), a flushed second moment its
+//! denominator by less than 2⁻¹⁸ of itself. With a smaller ε (ε = 0 is
 //! allowed) nothing is flushed, where `m/√v` alone sets the step; with
 //! `ε√(1 − β₂ᵗ)` = 0 in f32, a parameter whose `v` is 0 (no gradient yet, or
 //! gradients below ~10⁻²³ whose squares underflow) stays in place, where

@@ -131,9 +131,11 @@ fn adam_without_eps(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], s: A
 pub(super) const FLUSH_BELOW: f32 = 1.0 / (1u128 << 100) as f32;
 
 /// The smallest `ε̂ = ε√(1 − β₂ᵗ)` beside which the moments are flushed:
-/// 2⁻³². A flushed first moment then changes the update by less than
-/// `lr·2⁻¹⁰⁰/ε̂ = lr·2⁻⁶⁸` (below half an ulp of a parameter above
-/// `lr·2⁻⁴⁴`), and a flushed second moment (`√v < 2⁻⁵⁰`) the denominator
+/// 2⁻³². The update is `lr·c·m/(√v + ε̂)` with `c = √(1 − β₂ᵗ)/(1 − β₁ᵗ)`,
+/// so a flushed first moment then changes it by less than
+/// `lr·c·2⁻¹⁰⁰/ε̂ = lr·c·2⁻⁶⁸` (c ≤ 1 at every step with the default betas:
+/// then below half an ulp of a parameter above `lr·2⁻⁴⁴`), and a flushed
+/// second moment (`√v < 2⁻⁵⁰`) the denominator
 /// `√v + ε̂` by less than 2⁻¹⁸ of itself. With a smaller ε̂ (ε = 0 is
 /// allowed) `√v` alone may set the step, and flushing `v` while `m` is not
 /// flushed would turn the step into `m/0`.
