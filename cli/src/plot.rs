@@ -52,7 +52,7 @@ pub struct Line {
 /// 100 %. Where the best curves lie close together (the lesson's good
 /// starts all end near 98 %, on an axis from 10 %), a lower panel shows
 /// those within two points of the best final accuracy on a range of their
-/// own, so that they can be told apart.
+/// own, at least 4 times closer, so that they can be told apart.
 pub fn accuracy_png(title: &str, lines: &[Line]) -> Result<Vec<u8>, String> {
     let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     let full = Panel {
@@ -92,7 +92,8 @@ fn full_low(lines: &[Line]) -> f64 {
 /// The lower panel, if it shows something the full one does not: the
 /// curves (at least two, each finite at every epoch) whose final accuracy
 /// is within [`NEAR_BEST`] of the best, on the range of their values
-/// rounded out to half points, when that is under half the full range.
+/// rounded out to half points, when that is under a quarter of the full
+/// range (a closer look that is at least 4 times as close).
 fn zoom(lines: &[Line], full_low: f64) -> Option<Panel> {
     let last = |l: &Line| l.accuracy.last().copied().filter(|a| a.is_finite());
     let best = lines.iter().filter_map(last).fold(f64::NAN, f64::max);
@@ -112,7 +113,7 @@ fn zoom(lines: &[Line], full_low: f64) -> Option<Panel> {
     });
     let high = ((hi * 200.0).ceil() / 2.0).clamp(1.0, 100.0);
     let low = ((lo * 200.0).floor() / 2.0).min(high - 1.0);
-    (high - low < (100.0 - full_low) / 2.0).then(|| Panel {
+    (high - low < (100.0 - full_low) / 4.0).then(|| Panel {
         caption: format!(
             "closer: the {} inits within {:.0} points of the best final accuracy",
             shown.len(),
@@ -396,9 +397,16 @@ mod tests {
         // One curve, or one good curve: nothing to tell apart.
         assert_eq!(zoom_of(&lesson()[..1]), None);
         assert_eq!(zoom_of(&lesson()[1..3]), None);
-        // Good curves that span more than half the full range already fill it.
+        // Good curves that span more than a quarter of the full range: the
+        // full panel shows them well enough.
         let wide = [line(vec![0.2, 0.97]), line(vec![0.5, 0.98])];
         assert_eq!(zoom_of(&wide), None);
+        // deep5's two starts: 96–98.5 % of an axis from 90 %, no zoom; a
+        // quarter point closer, a zoom.
+        let deep5 = [line(vec![0.9644, 0.9813]), line(vec![0.9674, 0.9794])];
+        assert_eq!(zoom_of(&deep5), None);
+        let closer = [line(vec![0.9644, 0.98]), line(vec![0.9674, 0.9794])];
+        assert_eq!(zoom_of(&closer), Some(vec![0, 1]));
         // Nothing finite at all.
         assert_eq!(zoom_of(&[line(vec![f64::NAN]), line(vec![])]), None);
         // Two curves at 100 %: a range of one point below it.
