@@ -152,8 +152,7 @@ fn tails_and_positions_give_identical_bits() {
     // The same value must give the same bits whether it lands in a vector lane
     // or in the padded tail, for every slice length 0..=17.
     let base: Vec<f32> = (0..17).map(|i| (i as f32 - 8.3) * 1.7).collect();
-    let kernels: [(&str, fn(&mut [f32])); 2] = [("sigmoid", sigmoid), ("tanh", tanh)];
-    for (name, f) in kernels {
+    for (name, f) in [("sigmoid", sigmoid as fn(&mut [f32])), ("tanh", tanh)] {
         let mut full = base.clone();
         f(&mut full);
         for n in 0..=base.len() {

@@ -232,7 +232,8 @@ mod tests {
         if Kernel::Avx512.is_supported() {
             check(adam_avx512, 16);
         } else {
-            eprintln!("skipped: this CPU lacks AVX-512");
+            #[cfg(feature = "std")]
+            std::eprintln!("skipped: this CPU lacks AVX-512");
         }
     }
 
@@ -241,7 +242,8 @@ mod tests {
         if Kernel::Avx2.is_supported() {
             check(adam_avx, 8);
         } else {
-            eprintln!("skipped: this CPU lacks AVX2 and FMA");
+            #[cfg(feature = "std")]
+            std::eprintln!("skipped: this CPU lacks AVX2 and FMA");
         }
     }
 }
