@@ -19,9 +19,9 @@ PYTHON=${PYTHON:-python3}
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(aarch64 riscv64 wasm)
 # The suite of one Linux target under qemu-user: its triple, its gcc
-# prefix, then tests to skip besides env_var_then_default, which re-runs its
-# own test binary in a child process (qemu-user cannot start one without
-# binfmt_misc).
+# prefix, then tests to skip besides those named `…_in_child_processes`,
+# which re-run their own test binary in child processes (qemu-user cannot
+# start one without binfmt_misc).
 linux_suite() {
     local triple=$1 gnu=$2 var
     shift 2
@@ -29,7 +29,7 @@ linux_suite() {
     env "CARGO_TARGET_${var}_LINKER=$gnu-gcc" \
         "CARGO_TARGET_${var}_RUNNER=qemu-${gnu%%-*} -L /usr/$gnu" \
         cargo test -p deepinit --release --target "$triple" --tests \
-        -- --skip env_var_then_default "$@"
+        -- --skip _in_child_processes "$@"
 }
 
 for t in "${TARGETS[@]}"; do

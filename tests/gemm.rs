@@ -4,6 +4,8 @@
 //! CPU supports and both precisions; NaN sentinels in C (β = 0) and in every
 //! stride gap.
 
+#[cfg(feature = "std")]
+mod child;
 mod gemm_common;
 
 use deepinit::gemm::{
@@ -472,7 +474,7 @@ fn kernel_names_round_trip() {
 #[cfg(feature = "std")]
 #[test]
 #[cfg_attr(target_os = "wasi", ignore = "WASI has no child processes")]
-fn deepinit_kernel_picks_the_kernel() {
+fn deepinit_kernel_picks_the_kernel_in_child_processes() {
     let best = Kernel::best();
     let or_best = |k: Kernel| if k.is_supported() { k } else { best };
     let cases = [
@@ -485,31 +487,22 @@ fn deepinit_kernel_picks_the_kernel() {
         (None, best),
     ];
     for (value, expected) in cases {
-        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-        cmd.args([
-            "--exact",
+        child::run_in_child(
             "child_sees_the_selected_kernel",
-            "--ignored",
-            "--test-threads=1",
-        ]);
-        cmd.env("DEEPINIT_TEST_EXPECT_KERNEL", format!("{expected:?}"));
-        match value {
-            Some(v) => cmd.env("DEEPINIT_KERNEL", v),
-            None => cmd.env_remove("DEEPINIT_KERNEL"),
-        };
-        let out = cmd.output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("1 passed"),
-            "DEEPINIT_KERNEL={value:?}: {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+            &[
+                (
+                    "DEEPINIT_TEST_EXPECT_KERNEL",
+                    Some(&format!("{expected:?}")),
+                ),
+                ("DEEPINIT_KERNEL", value),
+            ],
         );
     }
 }
 
 #[cfg(feature = "std")]
 #[test]
-#[ignore = "run by deepinit_kernel_picks_the_kernel in a child process"]
+#[ignore = "run by deepinit_kernel_picks_the_kernel_in_child_processes"]
 fn child_sees_the_selected_kernel() {
     let expect = std::env::var("DEEPINIT_TEST_EXPECT_KERNEL").unwrap();
     assert_eq!(format!("{:?}", Kernel::selected()), expect);

@@ -3,6 +3,7 @@
 //! data-directory resolution.
 #![cfg(feature = "std")]
 
+mod child;
 mod common;
 
 use deepinit::mnist::{
@@ -81,39 +82,25 @@ fn explicit_data_dir_wins() {
 }
 
 /// Runs `child_sees_env_dir` in a child process with `DEEPINIT_DATA` set
-/// or removed (tests must not mutate their own environment).
-fn child(env: Option<&str>, expect: &str) {
-    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
+/// or removed.
+fn in_child(env: Option<&str>, expect: &str) {
+    child::run_in_child(
         "child_sees_env_dir",
-        "--ignored",
-        "--test-threads=1",
-    ]);
-    cmd.env("DEEPINIT_TEST_EXPECT_DIR", expect);
-    match env {
-        Some(v) => cmd.env(DATA_ENV, v),
-        None => cmd.env_remove(DATA_ENV),
-    };
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{stdout}"
+        &[("DEEPINIT_TEST_EXPECT_DIR", Some(expect)), (DATA_ENV, env)],
     );
 }
 
 #[test]
 #[cfg_attr(target_os = "wasi", ignore = "WASI has no child processes")]
-fn env_var_then_default() {
-    child(Some("/some/where"), "/some/where");
-    child(None, DEFAULT_DATA_DIR);
-    child(Some(""), DEFAULT_DATA_DIR);
+fn env_var_then_default_in_child_processes() {
+    in_child(Some("/some/where"), "/some/where");
+    in_child(None, DEFAULT_DATA_DIR);
+    in_child(Some(""), DEFAULT_DATA_DIR);
     assert_eq!(resolve_data_dir(None), default_data_dir());
 }
 
 #[test]
-#[ignore = "run by env_var_then_default in a child process"]
+#[ignore = "run by env_var_then_default_in_child_processes"]
 fn child_sees_env_dir() {
     let expect = std::env::var("DEEPINIT_TEST_EXPECT_DIR").unwrap();
     assert_eq!(default_data_dir(), PathBuf::from(expect));
