@@ -31,9 +31,10 @@ fn fd(f: fn(f64) -> f64, x: f64) -> f64 {
 /// `bwd` against `upstream · f′(x)` by finite differences. The bound: y
 /// carries ≤ 4 ulp (≤ 4·2⁻²³ < 5e-7 on [−1, 1]), which moves f′ written in y
 /// by at most `lipschitz` (the largest |d f′/dy|) times that; computing
-/// `g · f′(y)` in f32 rounds at most 3 times (relative 3·2⁻²⁴ of a value ≤
-/// `max_slope`); both times an upstream gradient ≤ 2; 1e-9 covers the
-/// finite difference.
+/// `g · f′(y)` in f32 rounds at most 3 times, each by at most 2⁻²⁴ of an
+/// intermediate ≤ `max_slope` (an absolute bound: 1 − y² cancels near
+/// |y| = 1); both times an upstream gradient ≤ 2; 1e-9 covers the finite
+/// difference.
 fn check_backward(
     fwd: fn(&mut [f32]),
     bwd: fn(&[f32], &mut [f32]),

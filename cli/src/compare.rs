@@ -262,13 +262,14 @@ fn write_outputs(
     let lines: Vec<Line> = results
         .iter()
         .map(|r| Line {
-            // A diverged init has no curve (its mean is NaN): its legend
-            // entry says why.
+            // A diverged init's curve is the mean over the epochs every run
+            // reached, so it ends early: its legend entry says why.
             label: match r.diverged() {
                 0 => r.label(),
                 k => format!("{} ({k}/{} NaN)", r.label(), r.runs.len()),
             },
             accuracy: r.accuracy(),
+            cut_short: r.diverged() > 0,
         })
         .collect();
     let sizes: Vec<String> = s.layers.iter().map(usize::to_string).collect();

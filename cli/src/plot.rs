@@ -21,7 +21,8 @@ const NEAR_BEST: f64 = 0.02;
 
 /// The curves' colours: the Okabe–Ito palette (told apart with every common
 /// kind of colour blindness) without its yellow, which is hard to see on
-/// white, and its black, the axes' colour; then plotters' 99 colours.
+/// white, and its black, the axes' colour; then the darker of plotters' 99
+/// colours (none of its yellows).
 const COLORS: [RGBColor; 6] = [
     RGBColor(0x00, 0x72, 0xB2),
     RGBColor(0xD5, 0x5E, 0x00),
@@ -34,7 +35,25 @@ const COLORS: [RGBColor; 6] = [
 fn color(i: usize) -> RGBAColor {
     match COLORS.get(i) {
         Some(c) => c.to_rgba(),
-        None => Palette99::pick(i - COLORS.len()).to_rgba(),
+        None => {
+            // Relative luminance below 0.7 (the Okabe–Ito orange and sky
+            // blue are 0.64; yellows 0.8 and more): visible on white.
+            let dark = |c: &RGBAColor| {
+                0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2)
+                    < 0.7 * 255.0
+            };
+            let darker: Vec<RGBAColor> = (0..99)
+                .map(|j| Palette99::pick(j).to_rgba())
+                .filter(dark)
+                .collect();
+            let k = i - COLORS.len();
+            darker
+                .iter()
+                .cycle()
+                .nth(k)
+                .copied()
+                .unwrap_or(BLACK.to_rgba())
+        }
     }
 }
 
@@ -44,6 +63,10 @@ pub struct Line {
     pub label: String,
     /// Accuracy after epoch 1, 2, ….
     pub accuracy: Vec<f64>,
+    /// Whether a run stopped early (at a non-finite loss): the curve ends
+    /// where it did and is left out of the closer panel, whose "best final
+    /// accuracy" is that of complete studies.
+    pub cut_short: bool,
 }
 
 /// Draws `lines` and returns the PNG bytes.
@@ -52,7 +75,7 @@ pub struct Line {
 /// 100 %. Where the best curves lie close together (the lesson's good
 /// starts all end near 98 %, on an axis from 10 %), a lower panel shows
 /// those within two points of the best final accuracy on a range of their
-/// own, at least 4 times closer, so that they can be told apart.
+/// own, more than 4 times closer, so that they can be told apart.
 pub fn accuracy_png(title: &str, lines: &[Line]) -> Result<Vec<u8>, String> {
     let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     let full = Panel {
@@ -60,6 +83,7 @@ pub fn accuracy_png(title: &str, lines: &[Line]) -> Result<Vec<u8>, String> {
         shown: (0..lines.len()).collect(),
         low: full_low(lines),
         high: 100.0,
+        legend: true,
     };
     let zoom = zoom(lines, full.low);
     let height = HEIGHT + zoom.as_ref().map_or(0, |_| ZOOM_HEIGHT);
@@ -69,13 +93,19 @@ pub fn accuracy_png(title: &str, lines: &[Line]) -> Result<Vec<u8>, String> {
     Ok(encode_png(&rgb, WIDTH, height))
 }
 
-/// One chart: which lines it shows on which range of accuracy (in %).
+/// One chart: which lines it shows on which range of accuracy (in %), and
+/// whether it has a legend of its own.
 struct Panel {
     caption: String,
     shown: Vec<usize>,
     low: f64,
     high: f64,
+    legend: bool,
 }
+
+/// The most lines the lower panel's legend lists: more would cover most of
+/// its plot (the lines keep the colours of the upper panel's legend).
+const ZOOM_LEGEND_MAX: usize = 8;
 
 /// The full panel's lower bound (%): the lowest finite accuracy's tenth,
 /// at most 90 %.
@@ -89,20 +119,21 @@ fn full_low(lines: &[Line]) -> f64 {
     ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9) * 100.0
 }
 
-/// The lower panel, if it shows something the full one does not: the
-/// curves (at least two, each finite at every epoch) whose final accuracy
-/// is within [`NEAR_BEST`] of the best, on the range of their values
-/// rounded out to half points, when that is under a quarter of the full
-/// range (a closer look that is at least 4 times as close).
+/// The lower panel, if it shows something the full one does not: of the
+/// complete curves (not cut short, finite at every epoch), those whose
+/// final accuracy is within [`NEAR_BEST`] of the best (at least two), on the
+/// range of their values rounded out to half points, when that is under a
+/// quarter of the full range (a closer look more than 4 times as close).
 fn zoom(lines: &[Line], full_low: f64) -> Option<Panel> {
-    let last = |l: &Line| l.accuracy.last().copied().filter(|a| a.is_finite());
-    let best = lines.iter().filter_map(last).fold(f64::NAN, f64::max);
+    let complete = |l: &&Line| !l.cut_short && l.accuracy.iter().all(|a| a.is_finite());
+    let last = |l: &Line| l.accuracy.last().copied();
+    let best = lines
+        .iter()
+        .filter(complete)
+        .filter_map(last)
+        .fold(f64::NAN, f64::max);
     let shown: Vec<usize> = (0..lines.len())
-        .filter(|&i| {
-            let l = &lines[i];
-            last(l).is_some_and(|a| a >= best - NEAR_BEST)
-                && l.accuracy.iter().all(|a| a.is_finite())
-        })
+        .filter(|&i| complete(&&lines[i]) && last(&lines[i]).is_some_and(|a| a >= best - NEAR_BEST))
         .collect();
     if shown.len() < 2 {
         return None;
@@ -119,6 +150,7 @@ fn zoom(lines: &[Line], full_low: f64) -> Option<Panel> {
             shown.len(),
             NEAR_BEST * 100.0
         ),
+        legend: shown.len() <= ZOOM_LEGEND_MAX,
         shown,
         low,
         high,
@@ -189,6 +221,9 @@ fn draw_panel(
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
+    }
+    if !panel.legend {
+        return Ok(());
     }
     let shown: Vec<&Line> = panel.shown.iter().map(|&i| &lines[i]).collect();
     chart
@@ -317,6 +352,7 @@ mod tests {
         Line {
             label: "he-normal".into(),
             accuracy,
+            cut_short: false,
         }
     }
 
@@ -386,6 +422,45 @@ mod tests {
         nan[2].accuracy[1] = f64::NAN;
         nan[3].accuracy[3] = f64::NAN;
         assert_eq!(zoom_of(&nan), Some(vec![4, 5]));
+    }
+
+    /// A curve cut short by a diverged run is left out of the closer panel
+    /// and does not set its best: its last value is not a final accuracy.
+    #[test]
+    fn curves_cut_short_are_not_in_the_closer_panel() {
+        let mut lines = vec![
+            line(vec![0.95, 0.97, 0.975, 0.976, 0.977, 0.977]),
+            line(vec![0.955, 0.968, 0.972, 0.975, 0.976, 0.977]),
+            line(vec![0.91, 0.99]),
+            line(vec![0.2, 0.3, 0.3, 0.3, 0.3, 0.3]),
+        ];
+        lines[2].cut_short = true;
+        let z = zoom(&lines, full_low(&lines)).unwrap();
+        assert_eq!(z.shown, [0, 1]);
+        assert_eq!((z.low, z.high), (95.0, 98.0));
+    }
+
+    #[test]
+    fn many_lines_keep_dark_colours_and_the_closer_legend_goes() {
+        // None of the first 60 colours (the six Okabe–Ito ones, then
+        // plotters') is as light as a yellow.
+        for i in 0..60 {
+            let c = color(i);
+            let luminance =
+                0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2);
+            assert!(luminance < 0.7 * 255.0, "colour {i}: {c:?}");
+        }
+        let near = |n: usize| -> Vec<Line> {
+            let mut lines: Vec<Line> = (0..n)
+                .map(|i| line(vec![0.96, 0.97 + 0.001 * i as f64]))
+                .collect();
+            lines.push(line(vec![0.1, 0.2]));
+            lines
+        };
+        let z = zoom(&near(ZOOM_LEGEND_MAX), 10.0).unwrap();
+        assert!(z.legend && z.shown.len() == ZOOM_LEGEND_MAX);
+        let z = zoom(&near(ZOOM_LEGEND_MAX + 1), 10.0).unwrap();
+        assert!(!z.legend && z.shown.len() == ZOOM_LEGEND_MAX + 1);
     }
 
     fn zoom_of(lines: &[Line]) -> Option<Vec<usize>> {
@@ -477,10 +552,12 @@ mod tests {
             Line {
                 label: "xavier-uniform".into(),
                 accuracy: vec![0.96, 0.975, 0.981],
+                cut_short: false,
             },
             Line {
                 label: "constant:0.01".into(),
                 accuracy: vec![0.11, 0.2, 0.35],
+                cut_short: false,
             },
         ];
         let png = accuracy_png("test", &lines).unwrap();

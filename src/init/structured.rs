@@ -11,9 +11,10 @@
 //!   row r is chosen with probability (k − chosen)/(rows − r), which needs no
 //!   memory. k is computed in f32 (⌈fl(sparsity · rows)⌉), so sparsity 0.1 of
 //!   10 rows zeroes exactly 1. PyTorch computes it in f64 from a Python
-//!   float, so where the f64 product lies just above a whole number k is one
-//!   less here (sparsity 0.3 of 10 rows: 3 zeros here, ⌈3.0000000000000004⌉
-//!   = 4 in PyTorch).
+//!   float, so where the product lies within rounding of a whole number the
+//!   two k can differ by one either way (sparsity 0.3 of 10 rows: 3 here,
+//!   ⌈3.0000000000000004⌉ = 4 in PyTorch; 0.09 of 300 rows: 28 here, 27 in
+//!   PyTorch).
 
 use super::{Fans, InitError};
 use crate::rng;
