@@ -32,19 +32,22 @@ const COLORS: [RGBColor; 6] = [
     RGBColor(0x56, 0xB4, 0xE9),
 ];
 
+/// The lightest colour a line may have, as a relative luminance: the
+/// Okabe–Ito orange and sky blue are 0.64, yellows 0.8 and more.
+const MAX_LUMINANCE: f64 = 0.7;
+
+/// Relative luminance (ITU-R BT.709 weights) of `c`, from 0 (black) to 1.
+fn luminance(c: &RGBAColor) -> f64 {
+    (0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2)) / 255.0
+}
+
 fn color(i: usize) -> RGBAColor {
     match COLORS.get(i) {
         Some(c) => c.to_rgba(),
         None => {
-            // Relative luminance below 0.7 (the Okabe–Ito orange and sky
-            // blue are 0.64; yellows 0.8 and more): visible on white.
-            let dark = |c: &RGBAColor| {
-                0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2)
-                    < 0.7 * 255.0
-            };
             let darker: Vec<RGBAColor> = (0..99)
                 .map(|j| Palette99::pick(j).to_rgba())
-                .filter(dark)
+                .filter(|c| luminance(c) < MAX_LUMINANCE)
                 .collect();
             let k = i - COLORS.len();
             darker
@@ -446,9 +449,7 @@ mod tests {
         // plotters') is as light as a yellow.
         for i in 0..60 {
             let c = color(i);
-            let luminance =
-                0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2);
-            assert!(luminance < 0.7 * 255.0, "colour {i}: {c:?}");
+            assert!(luminance(&c) < MAX_LUMINANCE, "colour {i}: {c:?}");
         }
         let near = |n: usize| -> Vec<Line> {
             let mut lines: Vec<Line> = (0..n)

@@ -303,7 +303,7 @@ fn find(dir: &Path, split: &str, kind: &str, rank: u8) -> Result<PathBuf, MnistE
 /// if its header reads; the rest of the file is not looked at.
 fn peek_header(path: &Path) -> Option<(DataType, usize)> {
     let mut file = BufReader::new(File::open(path).ok()?);
-    let head = if path.extension().is_some_and(|e| e == "gz") {
+    let head = if is_gzip(path) {
         read::read_header(&mut flate2::read::MultiGzDecoder::new(file))
     } else {
         read::read_header(&mut file)
@@ -408,7 +408,12 @@ fn load_split(
     })
 }
 
-/// Streams one file (gzip if its name ends in `.gz`), checking its SHA-256
+/// Whether the file at `path` is read as gzip: its name ends in `.gz`.
+fn is_gzip(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "gz")
+}
+
+/// Streams one file (gzip if [`is_gzip`]), checking its SHA-256
 /// over the bytes as stored when `sums` is given.
 fn read_file(
     path: &Path,
@@ -425,7 +430,7 @@ fn read_file(
         hasher: sums.map(|_| Sha256::new()),
     };
     let limit = options.max_file_bytes;
-    let result = if path.extension().is_some_and(|e| e == "gz") {
+    let result = if is_gzip(path) {
         read_idx_gz(&mut src, limit)
     } else {
         read_idx(&mut src, limit)
